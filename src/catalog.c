@@ -1,0 +1,123 @@
+/* The event catalog loader. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "catalog.h"
+#include "db.h"
+#include "json.h"
+
+static int
+seg_ok(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > 50)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) ||
+		    isdigit((unsigned char)s[i]) || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int
+catalog_pattern_ok(const char *p)
+{
+	const char	*dot;
+
+	if (strcmp(p, "*") == 0)
+		return 1;
+	if ((dot = strchr(p, '.')) == NULL || strchr(dot + 1, '.') != NULL)
+		return 0;
+	if (!seg_ok(p, (size_t)(dot - p)))
+		return 0;
+	return strcmp(dot + 1, "*") == 0 || seg_ok(dot + 1, strlen(dot + 1));
+}
+
+/* Walk the catalog; with db set, upsert each entry. */
+static int
+walk(struct db *db, const char *js, size_t len, size_t *count, char *err,
+    size_t errsz)
+{
+	struct json_doc	 doc;
+	char		 jerr[256];
+	char		*name = NULL, *cat = NULL, *desc = NULL;
+	const char	*ex;
+	size_t		 exlen, n = 0;
+	int		 t, v, rc = -1;
+
+	if (json_parse(&doc, js, len, JSON_MAX_DEPTH, jerr, sizeof(jerr))) {
+		snprintf(err, errsz, "catalog.json: %s", jerr);
+		return -1;
+	}
+	if (doc.d_tok[0].t_type != JSON_ARRAY) {
+		snprintf(err, errsz, "catalog.json: expected an array");
+		goto out;
+	}
+	for (t = 1; t < doc.d_ntok; t = json_skip(&doc, t), n++) {
+		free(name);
+		free(cat);
+		free(desc);
+		name = cat = desc = NULL;
+		if (doc.d_tok[t].t_type != JSON_OBJECT ||
+		    (v = json_get(&doc, t, "name")) == -1 ||
+		    (name = json_strdup(&doc, v)) == NULL ||
+		    (v = json_get(&doc, t, "category")) == -1 ||
+		    (cat = json_strdup(&doc, v)) == NULL ||
+		    (v = json_get(&doc, t, "description")) == -1 ||
+		    (desc = json_strdup(&doc, v)) == NULL ||
+		    (v = json_get(&doc, t, "example")) == -1 ||
+		    doc.d_tok[v].t_type != JSON_OBJECT) {
+			snprintf(err, errsz, "catalog.json: entry %zu needs "
+			    "name, category, description and an example "
+			    "object", n + 1);
+			goto out;
+		}
+		if (!catalog_pattern_ok(name) || strchr(name, '*') != NULL ||
+		    strncmp(name, cat, strlen(cat)) != 0 ||
+		    name[strlen(cat)] != '.') {
+			snprintf(err, errsz, "catalog.json: entry %zu: bad "
+			    "name '%s' for category '%s'", n + 1, name, cat);
+			goto out;
+		}
+		ex = json_raw(&doc, v, &exlen);
+		if (db != NULL && db_exec(db,
+		    "INSERT INTO event_types (name, category, description,"
+		    " example) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+		    " category = VALUES(category),"
+		    " description = VALUES(description),"
+		    " example = VALUES(example)",
+		    "sssb", name, cat, desc, ex, exlen) == -1) {
+			snprintf(err, errsz, "catalog: %s", db_error(db));
+			goto out;
+		}
+	}
+	if (count != NULL)
+		*count = n;
+	rc = 0;
+out:
+	free(name);
+	free(cat);
+	free(desc);
+	json_free(&doc);
+	return rc;
+}
+
+int
+catalog_check(const char *js, size_t len, size_t *count, char *err,
+    size_t errsz)
+{
+	return walk(NULL, js, len, count, err, errsz);
+}
+
+int
+catalog_load(struct db *db, const char *js, size_t len, char *err,
+    size_t errsz)
+{
+	return walk(db, js, len, NULL, err, errsz);
+}

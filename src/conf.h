@@ -1,0 +1,65 @@
+/* The INI configuration shared by all three programs.  See
+ * webhooks.conf.sample for every key, its default and its meaning. */
+#ifndef WH_CONF_H
+#define WH_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_RETRY_MAX	16
+
+struct conf {
+	char		*cf_path;		/* file it was read from */
+
+	/* [database] */
+	char		*cf_db_host;
+	unsigned	 cf_db_port;
+	char		*cf_db_socket;
+	char		*cf_db_user;
+	char		*cf_db_password;
+	char		*cf_db_name;
+	long long	 cf_db_connect_timeout_ms;
+
+	/* [delivery] */
+	long long	 cf_retry_ms[CONF_RETRY_MAX];
+	size_t		 cf_retry_n;
+	long long	 cf_timeout_ms;
+	long long	 cf_connect_timeout_ms;
+	unsigned	 cf_concurrency;
+	unsigned	 cf_endpoint_concurrency;
+	int		 cf_allow_private;
+	size_t		 cf_response_capture;
+	char		*cf_user_agent;		/* NULL: product and version */
+	long long	 cf_poll_ms;
+	long long	 cf_lease_ms;
+	unsigned	 cf_claim_batch;
+	long long	 cf_retry_after_max_ms;
+	long long	 cf_drain_budget_ms;	/* --drain time budget */
+	char		*cf_wake_addr;		/* "127.0.0.1:8799", "" = off */
+
+	/* [ingest] */
+	size_t		 cf_max_body;
+	unsigned	 cf_max_batch;
+	long long	 cf_idempotency_ms;
+
+	/* [security] */
+	char		*cf_master_key_file;
+	long long	 cf_session_ms;
+	unsigned	 cf_login_max_failures;
+	long long	 cf_login_lockout_ms;
+
+	/* [retention] */
+	unsigned	 cf_retention_days;
+
+	/* [log] */
+	int		 cf_log_level;
+};
+
+/* -c FILE, else $WEBHOOKS_CONFIG, else the compiled-in sysconfdir path. */
+const char	*conf_default_path(const char *opt);
+/* 0 on success; -1 with a message naming file, line and key in err. */
+int		 conf_load(struct conf *, const char *path, char *err, size_t);
+void		 conf_defaults(struct conf *);
+void		 conf_free(struct conf *);
+
+#endif

@@ -1,0 +1,419 @@
+/* webhooksctl: the operator's command line. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "emit.h"
+#include "json.h"
+#include "jsonw.h"
+#include "log.h"
+#include "migrate.h"
+#include "util.h"
+#include "version.h"
+
+static struct conf	 cf;
+static struct db	*db;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: webhooksctl [-c file] command ...\n"
+	    "  migrate [--dry-run] [--sql-dir DIR]\n"
+	    "  tenant create NAME\n"
+	    "  apikey create --tenant N [--name NAME]\n"
+	    "  apikey revoke --tenant N --id ID\n"
+	    "  user create --tenant N --email EMAIL   (password on stdin)\n"
+	    "  emit --tenant N TYPE [DATA_JSON | -] [--occurred-at TIME]\n"
+	    "  version\n");
+	exit(2);
+}
+
+static unsigned long long
+parse_id(const char *what, const char *s)
+{
+	const char	*errstr;
+	long long	 v;
+
+	v = util_strtonum(s, 1, INT64_MAX, &errstr);
+	if (errstr != NULL) {
+		fprintf(stderr, "webhooksctl: %s must be a positive number, "
+		    "got '%s'\n", what, s);
+		exit(2);
+	}
+	return (unsigned long long)v;
+}
+
+static int
+tenant_exists(unsigned long long t)
+{
+	struct dbres	*r;
+	int		 ok;
+
+	if (db_query(db, &r, "SELECT id FROM tenants WHERE id = ?", "u", t)
+	    == -1)
+		return -1;
+	ok = r->r_nrow == 1;
+	dbres_free(r);
+	if (!ok)
+		fprintf(stderr, "webhooksctl: no tenant with id %llu\n", t);
+	return ok ? 0 : -1;
+}
+
+/* Prints the key once; only its SHA-256 is stored. */
+static char *
+apikey_new(unsigned long long tenant, const char *name,
+    unsigned long long *id)
+{
+	char		*key;
+	unsigned char	 h[CR_SHA256_LEN];
+
+	if ((key = cr_token("mpk_", 32)) == NULL)
+		return NULL;
+	cr_sha256(key, strlen(key), h);
+	if (db_exec(db, "INSERT INTO api_keys (tenant_id, key_hash, prefix,"
+	    " name) VALUES (?, ?, ?, ?)", "ubbs", tenant, (const char *)h,
+	    sizeof(h), key, (size_t)12, name) == -1) {
+		free(key);
+		return NULL;
+	}
+	*id = db_insert_id(db);
+	return key;
+}
+
+static int
+cmd_tenant(int argc, char **argv)
+{
+	unsigned long long	 tid, kid;
+	char			*key;
+	struct buf		 out;
+
+	if (argc != 3 || strcmp(argv[1], "create") != 0)
+		usage();
+	if (strlen(argv[2]) == 0 || strlen(argv[2]) > 200) {
+		fprintf(stderr, "webhooksctl: tenant name must be 1 to 200 "
+		    "characters\n");
+		return 2;
+	}
+	if (db_begin(db) == -1)
+		return 1;
+	if (db_exec(db, "INSERT INTO tenants (name) VALUES (?)", "s",
+	    argv[2]) == -1)
+		goto fail;
+	tid = db_insert_id(db);
+	if ((key = apikey_new(tid, "default", &kid)) == NULL)
+		goto fail;
+	if (db_commit(db) == -1) {
+		free(key);
+		return 1;
+	}
+	buf_init(&out);
+	buf_printf(&out, "{\"tenant_id\": %llu, \"api_key\": ", tid);
+	jw_str(&out, key);
+	buf_puts(&out, "}\n");
+	fputs(buf_cstr(&out), stdout);
+	buf_free(&out);
+	free(key);
+	return 0;
+fail:
+	db_rollback(db);
+	return 1;
+}
+
+static int
+cmd_apikey(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "id", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long long	 tenant = 0, id = 0;
+	const char		*name = "";
+	char			*key;
+	long long		 n;
+	int			 c;
+
+	if (argc < 2)
+		usage();
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 't': tenant = parse_id("--tenant", optarg); break;
+		case 'n': name = optarg; break;
+		case 'i': id = parse_id("--id", optarg); break;
+		default: usage();
+		}
+	if (tenant == 0)
+		usage();
+	if (tenant_exists(tenant) == -1)
+		return 1;
+	if (strcmp(argv[1], "create") == 0) {
+		if ((key = apikey_new(tenant, name, &id)) == NULL)
+			return 1;
+		printf("{\"id\": %llu, \"api_key\": \"%s\"}\n", id, key);
+		free(key);
+		return 0;
+	}
+	if (strcmp(argv[1], "revoke") == 0 && id != 0) {
+		n = db_exec(db, "UPDATE api_keys SET revoked_at = NOW(3)"
+		    " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+		    "uu", id, tenant);
+		if (n == -1)
+			return 1;
+		if (n == 0) {
+			fprintf(stderr, "webhooksctl: tenant %llu has no "
+			    "active API key %llu\n", tenant, id);
+			return 1;
+		}
+		printf("revoked API key %llu\n", id);
+		return 0;
+	}
+	usage();
+	return 2;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "email", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long long	 tenant = 0;
+	const char		*email = NULL;
+	char			*line = NULL, *hash;
+	size_t			 cap = 0;
+	ssize_t			 len;
+	int			 c, rc = 1;
+
+	if (argc < 2 || strcmp(argv[1], "create") != 0)
+		usage();
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 't': tenant = parse_id("--tenant", optarg); break;
+		case 'e': email = optarg; break;
+		default: usage();
+		}
+	if (tenant == 0 || email == NULL)
+		usage();
+	if (strchr(email, '@') == NULL || strlen(email) > 254 ||
+	    strchr(email, ' ') != NULL) {
+		fprintf(stderr, "webhooksctl: '%s' is not an email address\n",
+		    email);
+		return 2;
+	}
+	if (tenant_exists(tenant) == -1)
+		return 1;
+	if ((len = getline(&line, &cap, stdin)) == -1) {
+		fprintf(stderr, "webhooksctl: give the password on standard "
+		    "input\n");
+		free(line);
+		return 2;
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len < 10) {
+		fprintf(stderr, "webhooksctl: the password must be at least "
+		    "10 characters\n");
+		goto out;
+	}
+	if ((hash = cr_password_hash(line)) == NULL)
+		goto out;
+	if (db_exec(db, "INSERT INTO users (tenant_id, email, password_hash)"
+	    " VALUES (?, ?, ?)", "uss", tenant, email, hash) == -1) {
+		if (db_err_is_dup(db))
+			fprintf(stderr, "webhooksctl: a user with email %s "
+			    "already exists\n", email);
+	} else {
+		printf("{\"user_id\": %llu}\n", db_insert_id(db));
+		rc = 0;
+	}
+	free(hash);
+out:
+	OPENSSL_cleanse(line, cap);
+	free(line);
+	return rc;
+}
+
+static int
+cmd_emit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "occurred-at", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long long	 tenant = 0, eid;
+	const char		*type, *data = "{}", *at = NULL;
+	struct buf		 in, doc;
+	struct json_doc		 jd;
+	struct emit_event	 ev;
+	char			 err[512], chunk[4096];
+	long long		 nd;
+	size_t			 n;
+	int			 c, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 't': tenant = parse_id("--tenant", optarg); break;
+		case 'o': at = optarg; break;
+		default: usage();
+		}
+	if (tenant == 0 || optind >= argc || argc - optind > 2)
+		usage();
+	type = argv[optind];
+	buf_init(&in);
+	buf_init(&doc);
+	if (argc - optind == 2)
+		data = argv[optind + 1];
+	if (strcmp(data, "-") == 0) {
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			buf_add(&in, chunk, n);
+		data = buf_cstr(&in);
+	}
+	/* Build the same document the API takes, so both share emit_parse. */
+	buf_puts(&doc, "{\"event\":");
+	jw_str(&doc, type);
+	buf_puts(&doc, ",\"data\":");
+	buf_puts(&doc, data);
+	if (at != NULL) {
+		buf_puts(&doc, ",\"occurred_at\":");
+		jw_str(&doc, at);
+	}
+	buf_putc(&doc, '}');
+	if (json_parse(&jd, doc.b_data, doc.b_len, JSON_MAX_DEPTH, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "webhooksctl: data is not valid JSON: %s\n",
+		    err);
+		goto out;
+	}
+	if (tenant_exists(tenant) == -1)
+		goto out2;
+	switch (emit_parse(db, &jd, 0, &ev, err, sizeof(err))) {
+	case EMIT_OK:
+		break;
+	case EMIT_INVALID:
+		fprintf(stderr, "webhooksctl: %s\n", err);
+		goto out3;
+	default:
+		goto out3;
+	}
+	if (db_begin(db) == -1)
+		goto out3;
+	if (emit_insert(db, tenant, &ev, &eid, &nd) != EMIT_OK) {
+		db_rollback(db);
+		goto out3;
+	}
+	if (db_commit(db) == -1)
+		goto out3;
+	emit_wake(&cf);
+	printf("{\"event_id\": %llu, \"deliveries\": %lld}\n", eid, nd);
+	rc = 0;
+out3:
+	emit_event_free(&ev);
+out2:
+	json_free(&jd);
+out:
+	buf_free(&in);
+	buf_free(&doc);
+	return rc;
+}
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "sql-dir", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*dir = migrate_default_dir();
+	int		 c, dry = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 'n': dry = 1; break;
+		case 'd': dir = optarg; break;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+	/* Create the master key now, as the operator, rather than on the
+	 * first secret a web request stores. */
+	if (!dry && cr_master_load(cf.cf_master_key_file, 1) == -1)
+		return 1;
+	return migrate_run(db, dir, dry, stdout) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*cfile = NULL;
+	char		 err[1024];
+	int		 c, rc;
+
+	log_init("webhooksctl", LOG_WARN);
+	while ((c = getopt(argc, argv, "+c:h")) != -1)
+		switch (c) {
+		case 'c': cfile = optarg; break;
+		default: usage();
+		}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (strcmp(argv[0], "version") == 0) {
+		printf("webhooksctl %s\n", WH_VERSION);
+		return 0;
+	}
+	if (conf_load(&cf, conf_default_path(cfile), err, sizeof(err))) {
+		fprintf(stderr, "webhooksctl: %s\n", err);
+		return 2;
+	}
+	log_set_level(cf.cf_log_level < LOG_WARN ? (enum log_level)
+	    cf.cf_log_level : LOG_WARN);
+	db = db_new(&cf);
+	if (db_connect(db) == -1) {
+		fprintf(stderr, "webhooksctl: cannot reach the database: %s\n",
+		    db_error(db));
+		db_free(db);
+		conf_free(&cf);
+		return 1;
+	}
+	if (strcmp(argv[0], "migrate") == 0)
+		rc = cmd_migrate(argc, argv);
+	else if (strcmp(argv[0], "tenant") == 0)
+		rc = cmd_tenant(argc, argv);
+	else if (strcmp(argv[0], "apikey") == 0)
+		rc = cmd_apikey(argc, argv);
+	else if (strcmp(argv[0], "user") == 0)
+		rc = cmd_user(argc, argv);
+	else if (strcmp(argv[0], "emit") == 0)
+		rc = cmd_emit(argc, argv);
+	else {
+		fprintf(stderr, "webhooksctl: unknown command '%s'\n",
+		    argv[0]);
+		usage();
+		rc = 2;
+	}
+	db_free(db);
+	conf_free(&cf);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* MariaDB access through prepared statements only.
+ *
+ * Parameters are described by a type string, one letter each:
+ *   'i' long long, 'u' unsigned long long, 's' const char * (NULL is SQL
+ *   NULL), 'b' const char *, size_t (counted bytes), 'd' double.
+ * Every result column is fetched as text (NULL stays NULL), which keeps
+ * callers free of MYSQL_BIND bookkeeping. */
+#ifndef WH_DB_H
+#define WH_DB_H
+
+#include <stddef.h>
+
+struct conf;
+struct db;
+
+struct dbres {
+	unsigned	  r_ncol;
+	size_t		  r_nrow;
+	char		**r_val;	/* r_nrow * r_ncol, NULL for SQL NULL */
+	unsigned long	 *r_len;
+	char		**r_name;	/* column names */
+};
+
+struct db	*db_new(const struct conf *);
+void		 db_free(struct db *);
+/* 0 when connected (connecting if needed), -1 when the server is away. */
+int		 db_connect(struct db *);
+int		 db_ping(struct db *);
+
+/* Affected rows (>= 0) or -1.  A lost connection outside a transaction
+ * is reconnected and the statement tried once more. */
+long long	 db_exec(struct db *, const char *sql, const char *types, ...);
+/* 0 with *res filled (free with dbres_free), or -1. */
+int		 db_query(struct db *, struct dbres **res, const char *sql,
+		    const char *types, ...);
+unsigned long long db_insert_id(struct db *);
+
+int		 db_begin(struct db *);
+int		 db_commit(struct db *);
+int		 db_rollback(struct db *);
+/* Run a static multi-statement script (migrations only, no values). */
+int		 db_script(struct db *, const char *sql, size_t len);
+
+/* The last error: MariaDB's number (0 if none) and text. */
+unsigned	 db_errno(const struct db *);
+const char	*db_error(const struct db *);
+/* The server is unreachable or the connection was lost. */
+int		 db_err_is_gone(const struct db *);
+/* Deadlock or lock wait timeout: the transaction should be retried. */
+int		 db_err_is_retry(const struct db *);
+int		 db_err_is_dup(const struct db *);
+
+const char	*dbres_get(const struct dbres *, size_t row, unsigned col);
+unsigned long	 dbres_len(const struct dbres *, size_t row, unsigned col);
+long long	 dbres_int(const struct dbres *, size_t row, unsigned col);
+void		 dbres_free(struct dbres *);
+
+#endif

@@ -1,0 +1,232 @@
+/* Event ingest core. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "emit.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+
+/* The catalog rarely changes, and each ingest would otherwise cost a
+ * round trip per event.  A miss reloads, at most once a second. */
+struct type_ent {
+	char	*t_name;
+	char	*t_cat;
+};
+static struct type_ent	*types;
+static size_t		 ntypes;
+static int64_t		 types_loaded_ms;
+
+static int
+type_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct type_ent *)a)->t_name,
+	    ((const struct type_ent *)b)->t_name);
+}
+
+static int
+types_reload(struct db *db)
+{
+	struct dbres	*r;
+	size_t		 i;
+
+	if (db_query(db, &r, "SELECT name, category FROM event_types", "")
+	    == -1)
+		return -1;
+	for (i = 0; i < ntypes; i++) {
+		free(types[i].t_name);
+		free(types[i].t_cat);
+	}
+	free(types);
+	types = xcalloc(r->r_nrow ? r->r_nrow : 1, sizeof(*types));
+	for (i = 0; i < r->r_nrow; i++) {
+		types[i].t_name = xstrdup(dbres_get(r, i, 0));
+		types[i].t_cat = xstrdup(dbres_get(r, i, 1));
+	}
+	ntypes = r->r_nrow;
+	qsort(types, ntypes, sizeof(*types), type_cmp);
+	dbres_free(r);
+	types_loaded_ms = util_mono_ms();
+	return 0;
+}
+
+/* 1 found (category copied), 0 unknown, -1 database error. */
+static int
+type_lookup(struct db *db, const char *name, char *cat, size_t catsz)
+{
+	struct type_ent	 key, *e;
+	int		 pass;
+
+	key.t_name = (char *)name;
+	for (pass = 0; pass < 2; pass++) {
+		if (types != NULL) {
+			e = bsearch(&key, types, ntypes, sizeof(*types),
+			    type_cmp);
+			if (e != NULL) {
+				snprintf(cat, catsz, "%s", e->t_cat);
+				return 1;
+			}
+		}
+		if (pass == 1 || (types != NULL &&
+		    util_mono_ms() - types_loaded_ms < 1000))
+			break;
+		if (types_reload(db) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+enum emit_err
+emit_parse(struct db *db, const struct json_doc *doc, int tok,
+    struct emit_event *ev, char *err, size_t errsz)
+{
+	const struct json_tok *t = &doc->d_tok[tok];
+	int		 k, v, i, found;
+	const char	*raw;
+	size_t		 rawlen;
+
+	memset(ev, 0, sizeof(*ev));
+	if (t->t_type != JSON_OBJECT) {
+		snprintf(err, errsz, "an event must be a JSON object with "
+		    "\"event\" and \"data\"");
+		return EMIT_INVALID;
+	}
+	/* Unknown members are refused so a typo such as "occured_at"
+	 * is reported instead of silently ignored. */
+	for (i = 0, k = tok + 1; i < t->t_size; i++, k = json_skip(doc, v)) {
+		v = k + 1;
+		if (!json_streq(doc, k, "event") &&
+		    !json_streq(doc, k, "data") &&
+		    !json_streq(doc, k, "occurred_at")) {
+			raw = json_raw(doc, k, &rawlen);
+			snprintf(err, errsz, "unknown field %.*s; an event has "
+			    "\"event\", \"data\" and optionally "
+			    "\"occurred_at\"", (int)(rawlen > 64 ? 64 : rawlen),
+			    raw);
+			return EMIT_INVALID;
+		}
+	}
+	if ((v = json_get(doc, tok, "event")) == -1 ||
+	    doc->d_tok[v].t_type != JSON_STRING) {
+		snprintf(err, errsz, "\"event\" is required and must be a "
+		    "string such as \"leave.approved\"");
+		return EMIT_INVALID;
+	}
+	if ((ev->e_type = json_strdup(doc, v)) == NULL ||
+	    strlen(ev->e_type) > 100) {
+		snprintf(err, errsz, "\"event\" is not a valid event type");
+		return EMIT_INVALID;
+	}
+	if ((found = type_lookup(db, ev->e_type, ev->e_category,
+	    sizeof(ev->e_category))) == -1)
+		return EMIT_DB;
+	if (found == 0) {
+		raw = json_raw(doc, v, &rawlen);
+		snprintf(err, errsz, "unknown event type %.*s; see GET "
+		    "/api/v1/event-types or /admin/webhooks/event-catalog",
+		    (int)(rawlen > 110 ? 110 : rawlen), raw);
+		return EMIT_INVALID;
+	}
+	if ((v = json_get(doc, tok, "data")) == -1 ||
+	    doc->d_tok[v].t_type != JSON_OBJECT) {
+		snprintf(err, errsz, "\"data\" is required and must be a JSON "
+		    "object");
+		return EMIT_INVALID;
+	}
+	ev->e_data = json_raw(doc, v, &ev->e_data_len);
+	if ((v = json_get(doc, tok, "occurred_at")) != -1 &&
+	    doc->d_tok[v].t_type != JSON_NULL) {
+		if (doc->d_tok[v].t_type != JSON_STRING ||
+		    util_rfc3339_parse(doc->d_js + doc->d_tok[v].t_start,
+		    (size_t)(doc->d_tok[v].t_end - doc->d_tok[v].t_start),
+		    ev->e_occurred_at, NULL) == -1) {
+			snprintf(err, errsz, "\"occurred_at\" must be RFC 3339 "
+			    "in UTC, e.g. \"2026-04-29T14:32:11Z\"");
+			return EMIT_INVALID;
+		}
+	} else
+		util_rfc3339_fmt(util_now_ms(), 0, ev->e_occurred_at);
+	return EMIT_OK;
+}
+
+void
+emit_event_free(struct emit_event *ev)
+{
+	if (ev == NULL)
+		return;
+	free(ev->e_type);
+	ev->e_type = NULL;
+}
+
+enum emit_err
+emit_insert(struct db *db, unsigned long long tenant,
+    const struct emit_event *ev, unsigned long long *event_id,
+    long long *deliveries)
+{
+	char		 pat[72];
+	long long	 n;
+
+	if (db_exec(db, "INSERT INTO events (tenant_id, event_type,"
+	    " occurred_at, data) VALUES (?, ?, ?, ?)", "ussb", tenant,
+	    ev->e_type, ev->e_occurred_at, ev->e_data, ev->e_data_len) == -1)
+		return EMIT_DB;
+	*event_id = db_insert_id(db);
+	snprintf(pat, sizeof(pat), "%s.*", ev->e_category);
+	n = db_exec(db, "INSERT INTO deliveries (tenant_id, event_id,"
+	    " endpoint_id, status, next_attempt_at)"
+	    " SELECT DISTINCT e.tenant_id, ?, e.id, 'pending', NOW(3)"
+	    " FROM endpoint_events s JOIN endpoints e ON e.id = s.endpoint_id"
+	    " WHERE s.tenant_id = ? AND s.pattern IN (?, ?, '*')"
+	    " AND e.enabled = 1", "uuss", *event_id, tenant, ev->e_type, pat);
+	if (n == -1)
+		return EMIT_DB;
+	*deliveries = n;
+	return EMIT_OK;
+}
+
+void
+emit_wake(const struct conf *cf)
+{
+	static int			 fd = -2;
+	static struct sockaddr_storage	 ss;
+	static socklen_t		 sslen;
+	struct addrinfo			 hints, *res;
+	char				 host[256];
+	const char			*colon;
+
+	if (fd == -2) {
+		fd = -1;
+		if (cf->cf_wake_addr == NULL || *cf->cf_wake_addr == '\0' ||
+		    (colon = strrchr(cf->cf_wake_addr, ':')) == NULL ||
+		    (size_t)(colon - cf->cf_wake_addr) >= sizeof(host))
+			return;
+		memcpy(host, cf->cf_wake_addr, (size_t)(colon -
+		    cf->cf_wake_addr));
+		host[colon - cf->cf_wake_addr] = '\0';
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_DGRAM;
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+			return;
+		memcpy(&ss, res->ai_addr, res->ai_addrlen);
+		sslen = res->ai_addrlen;
+		fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		freeaddrinfo(res);
+	}
+	if (fd >= 0)
+		(void)sendto(fd, "w", 1, 0, (struct sockaddr *)&ss, sslen);
+}

@@ -1,0 +1,16 @@
+/* JSON writer: the one place strings are escaped for JSON output. */
+#ifndef WH_JSONW_H
+#define WH_JSONW_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Quoted, escaped string; NULL writes null. */
+void	jw_str(struct buf *, const char *);
+void	jw_strn(struct buf *, const char *, size_t);
+/* "key": with the comma handled by the caller. */
+void	jw_key(struct buf *, const char *);
+void	jw_int(struct buf *, long long);
+
+#endif

@@ -1,0 +1,20 @@
+/* The SSRF guard: which addresses a delivery may connect to. */
+#ifndef WH_NETGUARD_H
+#define WH_NETGUARD_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* 1 if a public unicast address, 0 if refused.  On refusal why (if not
+ * NULL) is set to a static text such as "loopback address",
+ * "private address (RFC 1918)", "link-local address",
+ * "cloud metadata address", "carrier-grade NAT address",
+ * "unspecified address", "multicast address", "broadcast address",
+ * "unique local address (fc00::/7)", "reserved address".
+ * IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible, NAT64 (64:ff9b::/96)
+ * and 6to4 (2002::/16) forms are judged by the IPv4 address inside. */
+int	ng_addr_allowed(const struct sockaddr *, socklen_t, const char **why);
+/* Same for a textual IPv4 or IPv6 address; -1 if it is not one. */
+int	ng_text_allowed(const char *, const char **why);
+
+#endif

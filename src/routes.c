@@ -1,0 +1,76 @@
+/* The route table and the matcher. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "req.h"
+#include "routes.h"
+#include "util.h"
+
+const struct route routes[] = {
+	{ "GET", "/healthz", AUTH_NONE, health_get },
+	{ NULL, NULL, AUTH_NONE, NULL }
+};
+
+/* Segment-wise match; ":id" takes a positive decimal id. */
+static int
+match(const char *pat, const char *path, unsigned long long *ids)
+{
+	const char	*ps, *pe, *qs, *qe, *errstr;
+	size_t		 nid = 0;
+	long long	 v;
+
+	ps = pat;
+	qs = path;
+	for (;;) {
+		if (*ps != '/' || *qs != '/')
+			return *ps == *qs;
+		ps++;
+		qs++;
+		pe = strchr(ps, '/');
+		qe = strchr(qs, '/');
+		if (pe == NULL)
+			pe = ps + strlen(ps);
+		if (qe == NULL)
+			qe = qs + strlen(qs);
+		if (pe - ps == 3 && strncmp(ps, ":id", 3) == 0) {
+			v = util_strntonum(qs, (size_t)(qe - qs), 1,
+			    INT64_MAX, &errstr);
+			if (errstr != NULL || nid == REQ_MAXID ||
+			    !(*qs >= '1' && *qs <= '9'))
+				return 0;
+			ids[nid++] = (unsigned long long)v;
+		} else if (pe - ps != qe - qs ||
+		    strncmp(ps, qs, (size_t)(pe - ps)) != 0)
+			return 0;
+		ps = pe;
+		qs = qe;
+		if (*ps == '\0' && *qs == '\0')
+			return 1;
+	}
+}
+
+const struct route *
+route_match(struct req *r, int *method_mismatch)
+{
+	const struct route	*rt;
+	unsigned long long	 ids[REQ_MAXID];
+	const char		*m = r->r_method;
+
+	*method_mismatch = 0;
+	for (rt = routes; rt->rt_pattern != NULL; rt++) {
+		memset(ids, 0, sizeof(ids));
+		if (!match(rt->rt_pattern, r->r_path, ids))
+			continue;
+		if (strcmp(rt->rt_method, m) == 0 ||
+		    (strcmp(m, "HEAD") == 0 &&
+		    strcmp(rt->rt_method, "GET") == 0)) {
+			memcpy(r->r_ids, ids, sizeof(ids));
+			return rt;
+		}
+		*method_mismatch = 1;
+	}
+	return NULL;
+}

@@ -1,0 +1,121 @@
+/* conf: good files, and every kind of broken file with its message. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "t.h"
+
+static char	 path[64];
+
+static int
+load(const char *text, struct conf *cf, char *err, size_t errsz)
+{
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/tmp/whconf-%ld.conf", (long)getpid());
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return conf_load(cf, path, err, errsz);
+}
+
+#define MIN "[database]\nuser = u\nname = n\n"
+
+int
+main(void)
+{
+	static const struct { const char *text; const char *want; } bad[] = {
+		{ MIN "[delivery]\nretry_schedul = 1m\n",
+		    ":5: unknown key 'retry_schedul' in [delivery]" },
+		{ MIN "[delivery]\nretry_schedule = 1m fast\n",
+		    ":5: bad value for 'retry_schedule' in [delivery]: expected" },
+		{ MIN "[delivery]\ntimeout = 10 seconds\n",
+		    ":5: bad value for 'timeout'" },
+		{ MIN "[delivery]\nconcurrency = 0\n",
+		    "expected a number from 1 to 4096" },
+		{ MIN "[delivery]\nallow_private_networks = maybe\n",
+		    "expected yes or no" },
+		{ MIN "[ingest]\nmax_body = 1MB\n", "bad value for 'max_body'" },
+		{ MIN "[database]\nport = 99999\n", ":5: bad value for 'port'" },
+		{ MIN "[delivery\n", ":4: malformed section header" },
+		{ MIN "[nosuch]\n", ":4: unknown section [nosuch]" },
+		{ MIN "just words\n", ":4: expected key = value" },
+		{ "user = u\n", ":1: key 'user' before any [section]" },
+		{ "[database]\nuser = u\n", "needs at least 'user' and 'name'" },
+		{ MIN "[log]\nlevel = loud\n", "expected error, warning, info" },
+		{ MIN "[delivery]\nretry_schedule = 1s 1s 1s 1s 1s 1s 1s 1s 1s "
+		    "1s 1s 1s 1s 1s 1s 1s 1s\n", "bad value for 'retry_schedule'" },
+	};
+	struct conf	 cf;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	rc = load("; comment\n# comment\n[database]\nhost = db.example\n"
+	    "port = 3307\nuser = webhooks\npassword = \"p;a#ss\"\n"
+	    "name = webhooks\n\n[delivery]\nretry_schedule = 1s 2s 3s 4s 5s"
+	    "   ; tests\ntimeout = 1500ms\nconcurrency = 256\n"
+	    "allow_private_networks = yes\n[ingest]\nmax_body = 64KiB\n",
+	    &cf, err, sizeof(err));
+	T_CHECK(rc == 0, "a full file loads (%s)", rc ? err : "ok");
+	if (rc == 0) {
+		T_CHECK(strcmp(cf.cf_db_host, "db.example") == 0 &&
+		    cf.cf_db_port == 3307, "database host and port read");
+		T_CHECK(strcmp(cf.cf_db_password, "p;a#ss") == 0,
+		    "a quoted value keeps ; and #");
+		T_CHECK(cf.cf_retry_n == 5 && cf.cf_retry_ms[0] == 1000 &&
+		    cf.cf_retry_ms[4] == 5000, "retry schedule with inline "
+		    "comment");
+		T_CHECK(cf.cf_timeout_ms == 1500, "timeout in ms");
+		T_CHECK(cf.cf_concurrency == 256 && cf.cf_allow_private == 1,
+		    "concurrency and allow_private_networks");
+		T_CHECK(cf.cf_max_body == 65536, "max_body in KiB");
+		T_CHECK(cf.cf_master_key_file != NULL &&
+		    strcmp(cf.cf_master_key_file, "/tmp/webhooks.key") == 0,
+		    "master key defaults beside the config file");
+		conf_free(&cf);
+	}
+
+	rc = load(MIN, &cf, err, sizeof(err));
+	T_CHECK(rc == 0, "only user and name are required");
+	if (rc == 0) {
+		T_CHECK(cf.cf_retry_n == 5 && cf.cf_retry_ms[0] == 60000 &&
+		    cf.cf_retry_ms[1] == 300000 && cf.cf_retry_ms[2] == 1800000
+		    && cf.cf_retry_ms[3] == 7200000 &&
+		    cf.cf_retry_ms[4] == 43200000,
+		    "default retry schedule is the seed's 1m 5m 30m 2h 12h");
+		T_CHECK(cf.cf_timeout_ms == 10000 && cf.cf_concurrency == 64 &&
+		    cf.cf_allow_private == 0 && cf.cf_max_body == 1048576,
+		    "defaults match DESIGN.md");
+		T_CHECK(strcmp(cf.cf_db_host, "127.0.0.1") == 0,
+		    "host defaults to 127.0.0.1");
+		conf_free(&cf);
+	}
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = load(bad[i].text, &cf, err, sizeof(err));
+		T_CHECK(rc == -1 && strstr(err, bad[i].want) != NULL &&
+		    strstr(err, path) != NULL, "broken file %zu is refused "
+		    "naming file, line and key: %s", i + 1, err);
+		if (rc == 0)
+			conf_free(&cf);
+	}
+	rc = conf_load(&cf, "/nonexistent/webhooks.conf", err, sizeof(err));
+	T_CHECK(rc == -1 && strstr(err, "cannot open") != NULL,
+	    "a missing file is reported");
+
+	setenv("WEBHOOKS_CONFIG", "/from/env.conf", 1);
+	T_CHECK(strcmp(conf_default_path("/opt.conf"), "/opt.conf") == 0,
+	    "-c wins over the environment");
+	T_CHECK(strcmp(conf_default_path(NULL), "/from/env.conf") == 0,
+	    "WEBHOOKS_CONFIG is used without -c");
+	unsetenv("WEBHOOKS_CONFIG");
+	T_CHECK(strstr(conf_default_path(NULL), "/webhooks.conf") != NULL,
+	    "sysconfdir is the fallback");
+	unlink(path);
+	return t_done();
+}
