@@ -275,6 +275,7 @@ conf_load(struct conf *cf, const char *path, char *err, size_t errsz)
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errsz, "%s: cannot open: %s", path,
 		    strerror(errno));
+		conf_free(cf);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) != -1) {

@@ -127,21 +127,24 @@ void
 req_respond(struct req *r, int status, const char *ctype, const char *body,
     size_t len)
 {
+	struct buf	 h;
+
 	if (r->r_sent)
 		return;
 	r->r_sent = 1;
 	r->r_status = status;
-	FCGX_FPrintF(r->r_fcgx->out, "Status: %d %s\r\n", status,
-	    reason(status));
+	/* libfcgi's own printf lacks %zu and friends: format here. */
+	buf_init(&h);
+	buf_printf(&h, "Status: %d %s\r\n", status, reason(status));
 	if (ctype != NULL)
-		FCGX_FPrintF(r->r_fcgx->out, "Content-Type: %s\r\n", ctype);
-	FCGX_FPrintF(r->r_fcgx->out, "Content-Length: %zu\r\n"
+		buf_printf(&h, "Content-Type: %s\r\n", ctype);
+	buf_printf(&h, "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n", len);
-	if (r->r_hdrs.b_len > 0)
-		FCGX_PutStr(r->r_hdrs.b_data, (int)r->r_hdrs.b_len,
-		    r->r_fcgx->out);
-	FCGX_PutStr("\r\n", 2, r->r_fcgx->out);
+	buf_add(&h, r->r_hdrs.b_data, r->r_hdrs.b_len);
+	buf_puts(&h, "\r\n");
+	FCGX_PutStr(h.b_data, (int)h.b_len, r->r_fcgx->out);
+	buf_free(&h);
 	if (len > 0 && strcmp(r->r_method, "HEAD") != 0)
 		FCGX_PutStr(body, (int)len, r->r_fcgx->out);
 }

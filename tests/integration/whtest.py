@@ -1,0 +1,257 @@
+"""Shared helpers for the integration tests.
+
+./dev test starts a private MariaDB, lighttpd and Apache (mod_fcgid) and
+passes their addresses in WH_* variables.  Each check prints "ok - name"
+or "not ok - name"; ./dev test counts those lines.  Python standard
+library only.
+"""
+import http.client
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+TOP = os.environ.get("WH_TOP", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BIN = os.environ.get("WH_BIN", TOP)
+RUN = os.environ.get("WH_RUN", "/tmp")
+CONFIG = os.environ.get("WEBHOOKS_CONFIG", "")
+DB_SOCKET = os.environ.get("WH_DB_SOCKET", "")
+LIGHTTPD = os.environ.get("WH_LIGHTTPD_URL", "http://127.0.0.1:28080")
+APACHE = os.environ.get("WH_APACHE_URL", "http://127.0.0.1:28081")
+SERVERS = [("lighttpd", LIGHTTPD), ("apache", APACHE)]
+
+_passed = 0
+_failed = 0
+
+
+def check(cond, name, detail=None):
+    """Record one check; detail is printed when it fails."""
+    global _passed, _failed
+    if cond:
+        _passed += 1
+        print("ok - %s" % name, flush=True)
+    else:
+        _failed += 1
+        print("not ok - %s" % name, flush=True)
+        if detail is not None:
+            print("#   %s" % str(detail)[:2000], flush=True)
+    return bool(cond)
+
+
+def done():
+    print("# %d passed, %d failed" % (_passed, _failed), flush=True)
+    sys.exit(1 if _failed else 0)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except Exception:
+            return None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return "<%d %r>" % (self.status, self.body[:300])
+
+
+def http_request(base, method, path, body=None, headers=None, timeout=30):
+    """One request; body may be bytes, str or a JSON-able object."""
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    hdrs = dict(headers or {})
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+        hdrs.setdefault("Content-Type", "application/json")
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    try:
+        conn.request(method, path, body=body, headers=hdrs)
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.getheaders(), data)
+    finally:
+        conn.close()
+
+
+def api(base, method, path, key=None, body=None, headers=None):
+    hdrs = dict(headers or {})
+    if key is not None:
+        hdrs["Authorization"] = "Bearer " + key
+    return http_request(base, method, path, body, hdrs)
+
+
+def sql(query, *params):
+    """Run SQL as root on the private server; rows as lists of strings.
+    params are substituted as quoted literals (test code only)."""
+    def lit(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, int):
+            return str(v)
+        return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if params:
+        query = query.replace("?", "%s") % tuple(lit(p) for p in params)
+    out = subprocess.run(
+        ["mariadb", "--no-defaults", "-uroot", "--socket=" + DB_SOCKET, "-N", "-B",
+         "webhooks", "-e", query],
+        capture_output=True, text=True, check=True)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def ctl(*args, input=None, config=None):
+    """Run webhooksctl; returns (rc, stdout, stderr)."""
+    cmd = [os.path.join(BIN, "webhooksctl")]
+    if config:
+        cmd += ["-c", config]
+    p = subprocess.run(cmd + list(args), input=input, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def new_tenant(name="Test tenant"):
+    """A fresh tenant; returns (tenant_id, api_key)."""
+    rc, out, err = ctl("tenant", "create", name)
+    if rc != 0:
+        raise RuntimeError("tenant create failed: " + err)
+    d = json.loads(out)
+    return d["tenant_id"], d["api_key"]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Receiver:
+    """A real HTTP receiver on loopback that records every request.
+
+    behaviour(req) returns (status, headers, body) or the string "hang"
+    to never answer.  req is a dict with method, path, headers, body, t.
+    """
+
+    def __init__(self, behaviour=None):
+        self.requests = []
+        self.lock = threading.Lock()
+        self.behaviour = behaviour or (lambda req: (200, {}, b"ok"))
+        self.stop_event = threading.Event()
+        recv = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n)
+                req = {"method": "POST", "path": self.path, "t": time.time(),
+                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                       "body": body}
+                with recv.lock:
+                    recv.requests.append(req)
+                res = recv.behaviour(req)
+                if res == "hang":
+                    recv.stop_event.wait(120)
+                    return
+                status, headers, rbody = res
+                if isinstance(rbody, str):
+                    rbody = rbody.encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(rbody)))
+                self.end_headers()
+                self.wfile.write(rbody)
+
+            do_PUT = do_POST
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def count(self):
+        with self.lock:
+            return len(self.requests)
+
+    def wait_for(self, n, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.count() >= n:
+                return True
+            time.sleep(0.05)
+        return self.count() >= n
+
+    def close(self):
+        self.stop_event.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Dispatcher:
+    """A webhooks-dispatcher process with the test config (plus extra
+    [delivery] lines written to a config of its own)."""
+
+    def __init__(self, extra=None, args=()):
+        self.config = CONFIG
+        if extra:
+            self.config = os.path.join(RUN, "dispatcher-%d.conf" % free_port())
+            with open(CONFIG) as f:
+                text = f.read()
+            text = text.replace("[delivery]", "[delivery]\n" + extra, 1)
+            with open(self.config, "w") as f:
+                f.write(text)
+        self.log = open(os.path.join(RUN, "out", "dispatcher-%d.log" % os.getpid()), "a")
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, "webhooks-dispatcher"), "-c", self.config] + list(args),
+            stdout=self.log, stderr=self.log, env=env)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def wait_until(fn, timeout=30, interval=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(interval)
+    return fn()
