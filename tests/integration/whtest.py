@@ -222,7 +222,8 @@ class Dispatcher:
             self.config = os.path.join(RUN, "dispatcher-%d.conf" % free_port())
             with open(CONFIG) as f:
                 text = f.read()
-            text = text.replace("[delivery]", "[delivery]\n" + extra, 1)
+            # A repeated section adds to it; later keys win.
+            text += "\n[delivery]\n" + extra + "\n"
             with open(self.config, "w") as f:
                 f.write(text)
         self.log = open(os.path.join(RUN, "out", "dispatcher-%d.log" % os.getpid()), "a")
@@ -255,3 +256,53 @@ def wait_until(fn, timeout=30, interval=0.1):
             return v
         time.sleep(interval)
     return fn()
+
+
+def write_config(extra_sections):
+    """A copy of the test config with extra INI text appended (a repeated
+    section adds to it and later keys win).  Returns its path."""
+    path = os.path.join(RUN, "extra-%d.conf" % free_port())
+    with open(CONFIG) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text + "\n" + extra_sections + "\n")
+    return path
+
+
+class Lighttpd:
+    """An extra lighttpd serving webhooks.fcgi with its own config, for
+    tests that need other settings (allow_private_networks = no, ...)."""
+
+    def __init__(self, config):
+        self.port = free_port()
+        self.dir = os.path.join(RUN, "lighttpd-%d" % self.port)
+        os.makedirs(self.dir, exist_ok=True)
+        conf = os.path.join(self.dir, "lighttpd.conf")
+        with open(conf, "w") as f:
+            f.write("""server.document-root = "%(www)s"
+server.bind = "127.0.0.1"
+server.port = %(port)d
+server.errorlog = "%(dir)s/error.log"
+var.webhooks_fcgi = "%(fcgi)s"
+var.webhooks_www = "%(www)s"
+var.webhooks_config = "%(config)s"
+var.webhooks_socket = "%(dir)s/fcgi.sock"
+var.webhooks_procs = 1
+include "%(top)s/apache/lighttpd-webhooks.conf"
+""" % {"www": os.path.join(TOP, "www"), "port": self.port, "dir": self.dir,
+       "fcgi": os.path.join(BIN, "webhooks.fcgi"), "config": config, "top": TOP})
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = "http://127.0.0.1:%d" % self.port
+        wait_until(lambda: self._up(), timeout=15)
+
+    def _up(self):
+        try:
+            return http_request(self.url, "GET", "/healthz", timeout=2).status == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
