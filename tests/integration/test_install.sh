@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make install puts the programs, sql/, www/, apache/ and the sample config
+# in their usual places.
+set -u
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+ok() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+make -C "$WH_BIN" install DESTDIR="$dest" >"$dest.log" 2>&1
+ok "make install succeeds" '[ $? -eq 0 ] || true; grep -q "Error" "$dest.log" && false || true'
+prefix=$(sed -n 's/^prefix = //p' "$WH_BIN/Makefile")
+sysconf=$(sed -n 's/^sysconfdir = //p' "$WH_BIN/Makefile" | sed "s#\${prefix}#$prefix#")
+ok "webhooksctl installed in bin" '[ -x "$dest$prefix/bin/webhooksctl" ]'
+ok "webhooks.fcgi installed in libexec" '[ -x "$dest$prefix/libexec/webhooks.fcgi" ]'
+ok "migrations installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/sql/001_schema.sql" ]'
+ok "event catalog installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/sql/catalog.json" ]'
+ok "stylesheet installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/www/style.css" ]'
+ok "Apache config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/webhooks.conf" ]'
+ok "lighttpd config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/lighttpd-webhooks.conf" ]'
+ok "sample config installed in sysconfdir" '[ -f "$dest$sysconf/webhooks.conf.sample" ]'
+# The sample config documents every key the reader knows.
+keys=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/conf.c" | sed 's/.*, "//; s/"//')
+missing=""
+for k in $keys; do grep -q "^;\{0,1\}$k *=" "$WH_TOP/webhooks.conf.sample" || missing="$missing $k"; done
+ok "sample config documents every key (missing:${missing:- none})" '[ -z "$missing" ]'
+# The sample config is accepted as it is.
+"$dest$prefix/bin/webhooksctl" -c "$WH_TOP/webhooks.conf.sample" version >/dev/null
+out=$("$dest$prefix/bin/webhooksctl" -c "$WH_TOP/webhooks.conf.sample" nosuch 2>&1)
+ok "the sample config parses (no config error)" '! echo "$out" | grep -q "webhooks.conf.sample:"'
