@@ -6,7 +6,8 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 ok() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
 make -C "$WH_BIN" install DESTDIR="$dest" >"$dest.log" 2>&1
-ok "make install succeeds" '[ $? -eq 0 ] || true; grep -q "Error" "$dest.log" && false || true'
+rc=$?
+ok "make install succeeds" '[ $rc -eq 0 ]'
 prefix=$(sed -n 's/^prefix = //p' "$WH_BIN/Makefile")
 sysconf=$(sed -n 's/^sysconfdir = //p' "$WH_BIN/Makefile" | sed "s#\${prefix}#$prefix#")
 ok "webhooksctl installed in bin" '[ -x "$dest$prefix/bin/webhooksctl" ]'
