@@ -366,3 +366,20 @@ out:
 	free(blob);
 	return rc;
 }
+
+int
+cr_master_mac(const char *msg, char out[65])
+{
+	unsigned char	 sub[CR_SHA256_LEN], mac[CR_SHA256_LEN];
+
+	if (!master_loaded)
+		return -1;
+	/* A subkey, so a MAC can never be confused with sealing material. */
+	if (cr_hmac_sha256(master_key, sizeof(master_key), "form-mac", 8,
+	    sub) == -1 ||
+	    cr_hmac_sha256(sub, sizeof(sub), msg, strlen(msg), mac) == -1)
+		return -1;
+	OPENSSL_cleanse(sub, sizeof(sub));
+	cr_hex(mac, sizeof(mac), out);
+	return 0;
+}

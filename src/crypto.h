@@ -38,5 +38,8 @@ int	 cr_password_verify(const char *password, const char *encoded);
 int	 cr_master_load(const char *path, int create);
 int	 cr_seal(const char *plain, size_t len, struct buf *out);
 int	 cr_open(const char *sealed, size_t len, struct buf *out);
+/* Hex HMAC-SHA256 of msg under a key derived from the master key, for
+ * stateless tokens (the login form's CSRF token). */
+int	 cr_master_mac(const char *msg, char out[65]);
 
 #endif

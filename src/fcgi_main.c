@@ -20,6 +20,8 @@
 #include "log.h"
 #include "req.h"
 #include "routes.h"
+#include "session.h"
+#include "html.h"
 #include "util.h"
 
 static volatile sig_atomic_t	 stopping;
@@ -51,11 +53,9 @@ health_get(struct req *r)
 }
 
 static int	auth_api(struct req *);
-static int	auth_session(struct req *);
 
-/* Weak hooks: the API and admin modules provide the real checks. */
+/* Weak hook: the API module provides the real check. */
 int	wh_auth_api(struct req *) __attribute__((weak));
-int	wh_auth_session(struct req *) __attribute__((weak));
 
 static int
 auth_api(struct req *r)
@@ -66,14 +66,6 @@ auth_api(struct req *r)
 	return -1;
 }
 
-static int
-auth_session(struct req *r)
-{
-	if (wh_auth_session != NULL)
-		return wh_auth_session(r);
-	req_redirect(r, "/admin/login");
-	return -1;
-}
 
 static void
 handle(struct req *r)
@@ -111,7 +103,15 @@ handle(struct req *r)
 		    strcmp(https, "1") == 0);
 	}
 	if ((rt = route_match(r, &mismatch)) == NULL) {
-		if (mismatch)
+		if (strncmp(r->r_path, "/admin", 6) == 0) {
+			if (strcmp(r->r_path, "/admin") == 0 ||
+			    strcmp(r->r_path, "/admin/") == 0)
+				req_redirect(r, "/admin/webhooks");
+			else
+				html_error(r, mismatch ? 405 : 404, mismatch ?
+				    "That action is not available here." :
+				    "There is no such page.");
+		} else if (mismatch)
 			req_json_error(r, 405, "method_not_allowed", "%s is not "
 			    "allowed on %s", r->r_method, r->r_path);
 		else
@@ -121,7 +121,7 @@ handle(struct req *r)
 	}
 	if (rt->rt_auth == AUTH_API && auth_api(r) == -1)
 		return;
-	if (rt->rt_auth == AUTH_SESSION && auth_session(r) == -1)
+	if (rt->rt_auth == AUTH_SESSION && wh_auth_session(r) == -1)
 		return;
 	rt->rt_fn(r);
 	if (!r->r_sent)

@@ -60,3 +60,73 @@ jw_int(struct buf *b, long long v)
 {
 	buf_printf(b, "%lld", v);
 }
+
+static void
+newline(struct buf *b, int depth)
+{
+	int	 i;
+
+	buf_putc(b, '\n');
+	for (i = 0; i < depth; i++)
+		buf_puts(b, "  ");
+}
+
+void
+jw_pretty(struct buf *b, const char *s, size_t n)
+{
+	size_t	 i;
+	int	 depth = 0, instr = 0, esc = 0;
+	char	 c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (instr) {
+			buf_putc(b, c);
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				instr = 0;
+			continue;
+		}
+		switch (c) {
+		case ' ': case '\t': case '\n': case '\r':
+			break;
+		case '"':
+			instr = 1;
+			buf_putc(b, c);
+			break;
+		case '{': case '[':
+			buf_putc(b, c);
+			/* Keep empty containers on one line. */
+			{
+				size_t j = i + 1;
+
+				while (j < n && (s[j] == ' ' || s[j] == '\n' ||
+				    s[j] == '\t' || s[j] == '\r'))
+					j++;
+				if (j < n && (s[j] == '}' || s[j] == ']')) {
+					buf_putc(b, s[j]);
+					i = j;
+					break;
+				}
+			}
+			newline(b, ++depth);
+			break;
+		case '}': case ']':
+			newline(b, depth > 0 ? --depth : 0);
+			buf_putc(b, c);
+			break;
+		case ',':
+			buf_putc(b, c);
+			newline(b, depth);
+			break;
+		case ':':
+			buf_puts(b, ": ");
+			break;
+		default:
+			buf_putc(b, c);
+		}
+	}
+}

@@ -12,5 +12,7 @@ void	jw_strn(struct buf *, const char *, size_t);
 /* "key": with the comma handled by the caller. */
 void	jw_key(struct buf *, const char *);
 void	jw_int(struct buf *, long long);
+/* Re-indent well-formed JSON text (two spaces a level) for display. */
+void	jw_pretty(struct buf *, const char *, size_t);
 
 #endif

@@ -7,10 +7,22 @@
 #include "buf.h"
 #include "req.h"
 #include "routes.h"
+#include "session.h"
+#include "admin.h"
 #include "util.h"
 
 const struct route routes[] = {
 	{ "GET", "/healthz", AUTH_NONE, health_get },
+
+	/* JSON API */
+
+	/* Admin pages */
+	{ "GET", "/admin/login", AUTH_NONE, admin_login_get },
+	{ "POST", "/admin/login", AUTH_NONE, admin_login_post },
+	{ "POST", "/admin/logout", AUTH_SESSION, admin_logout_post },
+	{ "GET", "/admin/webhooks/event-catalog", AUTH_SESSION,
+	    admin_catalog_get },
+
 	{ NULL, NULL, AUTH_NONE, NULL }
 };
 

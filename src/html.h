@@ -1,0 +1,27 @@
+/* HTML output for the admin pages: the one escaper, and the page frame.
+ * Every value that is not a literal in our code goes through html_esc. */
+#ifndef WH_HTML_H
+#define WH_HTML_H
+
+#include "buf.h"
+
+struct req;
+
+/* Escape & < > " ' for text and attribute values alike. */
+void	html_esc(struct buf *, const char *);
+void	html_escn(struct buf *, const char *, size_t);
+/* printf for markup where every %s argument is escaped: use "%s" for
+ * values and keep markup in the format string. */
+void	html_printf(struct buf *, const char *, ...);
+
+/* <!doctype html> ... <main>; nav shows the signed-in state. */
+void	html_begin(struct buf *, struct req *, const char *title);
+void	html_end(struct buf *);
+/* Hidden CSRF field for the current session. */
+void	html_csrf(struct buf *, struct req *);
+/* Send a page with status. */
+void	html_send(struct req *, int status, struct buf *);
+/* A full error page ("Not found", ...) with a message. */
+void	html_error(struct req *, int status, const char *msg);
+
+#endif

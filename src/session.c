@@ -1,0 +1,322 @@
+/* Admin sign-in, sessions, CSRF and login throttling. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "html.h"
+#include "log.h"
+#include "req.h"
+#include "session.h"
+#include "util.h"
+
+/* The login form has no session yet, so its CSRF token is stateless:
+ * "<unix time>.<MAC of it>", valid for an hour. */
+#define LOGIN_TOKEN_TTL	3600
+
+/* Value of cookie name in the Cookie header, copied into out. */
+static int
+cookie_get(const struct req *r, const char *name, char *out, size_t outsz)
+{
+	const char	*c = req_header(r, "Cookie"), *p, *e;
+	size_t		 nl = strlen(name), vl;
+
+	for (p = c; p != NULL && *p != '\0'; p = e) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		e = strchr(p, ';');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) > nl && strncmp(p, name, nl) == 0 &&
+		    p[nl] == '=') {
+			vl = (size_t)(e - p) - nl - 1;
+			if (vl >= outsz)
+				return -1;
+			memcpy(out, p + nl + 1, vl);
+			out[vl] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A POST must come from our own pages: when the browser says where the
+ * form was, it must be this host. */
+static int
+same_origin(const struct req *r)
+{
+	const char	*origin = req_header(r, "Origin");
+	const char	*host = req_header(r, "Host"), *p;
+
+	if (origin == NULL || strcmp(origin, "null") == 0)
+		return origin == NULL;
+	if (host == NULL)
+		return 0;
+	if ((p = strstr(origin, "://")) == NULL)
+		return 0;
+	return strcmp(p + 3, host) == 0;
+}
+
+static void
+set_cookie(struct req *r, const char *value, long long max_age)
+{
+	struct buf	 c;
+
+	buf_init(&c);
+	buf_printf(&c, "%s=%s; Path=/admin; Max-Age=%lld; HttpOnly; "
+	    "SameSite=Lax%s", SESSION_COOKIE, value, max_age,
+	    r->r_https ? "; Secure" : "");
+	req_add_header(r, "Set-Cookie", buf_cstr(&c));
+	buf_free(&c);
+}
+
+int
+wh_auth_session(struct req *r)
+{
+	char		 tok[128], *form_csrf = NULL;
+	unsigned char	 h[CR_SHA256_LEN];
+	struct dbres	*res = NULL;
+	int		 rc = -1;
+
+	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == -1)
+		goto login;
+	cr_sha256(tok, strlen(tok), h);
+	if (db_query(r->r_db, &res, "SELECT user_id, tenant_id, csrf_token "
+	    "FROM sessions WHERE token_hash = ? AND expires_at > NOW(3)", "b",
+	    (const char *)h, sizeof(h)) == -1) {
+		html_error(r, 503, "The database is unreachable; try again in "
+		    "a moment.");
+		return -1;
+	}
+	if (res->r_nrow != 1)
+		goto login;
+	r->r_user = (unsigned long long)dbres_int(res, 0, 0);
+	r->r_tenant = (unsigned long long)dbres_int(res, 0, 1);
+	r->r_csrf = xstrdup(dbres_get(res, 0, 2));
+	if (strcmp(r->r_method, "POST") == 0) {
+		if (req_read_body(r) == -1)
+			goto out;
+		form_csrf = req_form_get(r->r_body, r->r_bodylen, "csrf");
+		if (form_csrf == NULL || !util_ct_streq(form_csrf, r->r_csrf) ||
+		    !same_origin(r)) {
+			log_warn("CSRF check failed for user %llu", r->r_user);
+			html_error(r, 403, "This form has expired or was not sent "
+			    "from this site. Go back, reload the page and try "
+			    "again.");
+			goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+login:
+	/* A lost session on a POST is answered the same way: sign in again. */
+	req_redirect(r, "/admin/login");
+out:
+	free(form_csrf);
+	dbres_free(res);
+	return rc;
+}
+
+static void
+login_form(struct req *r, int status, const char *email, const char *msg)
+{
+	struct buf	 b;
+	char		 mac[65], token[96], ts[24];
+
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	if (cr_master_mac(ts, mac) == -1) {
+		html_error(r, 500, "The master key is not readable by the web "
+		    "server; see README, Configuration.");
+		return;
+	}
+	snprintf(token, sizeof(token), "%s.%s", ts, mac);
+	buf_init(&b);
+	html_begin(&b, r, "Sign in");
+	buf_puts(&b, "<section class=\"narrow\">\n<h1>Sign in</h1>\n");
+	if (msg != NULL)
+		html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n",
+		    msg);
+	html_printf(&b, "<form method=\"post\" action=\"/admin/login\">\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+	    "<label for=\"email\">Email</label>\n"
+	    "<input id=\"email\" name=\"email\" type=\"email\" required "
+	    "autocomplete=\"username\" autofocus value=\"%s\">\n"
+	    "<label for=\"password\">Password</label>\n"
+	    "<input id=\"password\" name=\"password\" type=\"password\" "
+	    "required autocomplete=\"current-password\">\n"
+	    "<button type=\"submit\">Sign in</button>\n</form>\n</section>\n",
+	    token, email ? email : "");
+	html_end(&b);
+	html_send(r, status, &b);
+	buf_free(&b);
+}
+
+void
+admin_login_get(struct req *r)
+{
+	login_form(r, 200, NULL, NULL);
+}
+
+static int
+login_token_ok(const char *tok)
+{
+	const char	*dot, *errstr;
+	char		 ts[24], mac[65];
+	long long	 t;
+
+	if (tok == NULL || (dot = strchr(tok, '.')) == NULL ||
+	    (size_t)(dot - tok) >= sizeof(ts))
+		return 0;
+	memcpy(ts, tok, (size_t)(dot - tok));
+	ts[dot - tok] = '\0';
+	t = util_strtonum(ts, 0, INT64_MAX, &errstr);
+	if (errstr != NULL || t > (long long)time(NULL) + 60 ||
+	    t < (long long)time(NULL) - LOGIN_TOKEN_TTL)
+		return 0;
+	if (cr_master_mac(ts, mac) == -1)
+		return 0;
+	return util_ct_streq(mac, dot + 1);
+}
+
+static void
+nap_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+void
+admin_login_post(struct req *r)
+{
+	const struct conf *cf = r->r_cf;
+	char		*email = NULL, *pw = NULL, *csrf = NULL;
+	char		*tok = NULL, *csrftok = NULL;
+	struct dbres	*res = NULL;
+	unsigned char	 h[CR_SHA256_LEN];
+	long long	 failures = 0, locked_ms = 0;
+	unsigned long long user = 0, tenant = 0;
+	int		 ok = 0;
+
+	if (req_read_body(r) == -1)
+		return;
+	email = req_form_get(r->r_body, r->r_bodylen, "email");
+	pw = req_form_get(r->r_body, r->r_bodylen, "password");
+	csrf = req_form_get(r->r_body, r->r_bodylen, "csrf");
+	if (!login_token_ok(csrf) || !same_origin(r)) {
+		login_form(r, 403, email, "This sign-in form expired or was not "
+		    "sent from this site. Try again.");
+		goto out;
+	}
+	if (email == NULL || pw == NULL || *email == '\0' || *pw == '\0' ||
+	    strlen(email) > 254) {
+		login_form(r, 400, email, "Enter your email and password.");
+		goto out;
+	}
+	if (db_query(r->r_db, &res, "SELECT failures, GREATEST(0, "
+	    "TIMESTAMPDIFF(MICROSECOND, NOW(3), locked_until) DIV 1000) "
+	    "FROM login_throttle WHERE email = ?", "s", email) == -1)
+		goto dberr;
+	if (res->r_nrow == 1) {
+		failures = dbres_int(res, 0, 0);
+		locked_ms = dbres_int(res, 0, 1);
+	}
+	dbres_free(res);
+	res = NULL;
+	if (locked_ms > 0) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "Too many wrong passwords. This "
+		    "account is locked; try again in %lld minute%s.",
+		    (locked_ms + 59999) / 60000,
+		    (locked_ms + 59999) / 60000 == 1 ? "" : "s");
+		login_form(r, 429, email, msg);
+		goto out;
+	}
+	if (db_query(r->r_db, &res, "SELECT id, tenant_id, password_hash "
+	    "FROM users WHERE email = ?", "s", email) == -1)
+		goto dberr;
+	if (res->r_nrow == 1) {
+		ok = cr_password_verify(pw, dbres_get(res, 0, 2));
+		user = (unsigned long long)dbres_int(res, 0, 0);
+		tenant = (unsigned long long)dbres_int(res, 0, 1);
+	} else {
+		/* Same work for an unknown email, so timing tells nothing. */
+		static const char dummy[] = "$scrypt$ln=15,r=8,p=1$"
+		    "AAAAAAAAAAAAAAAAAAAAAA$"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+		(void)cr_password_verify(pw, dummy);
+	}
+	dbres_free(res);
+	res = NULL;
+	if (!ok) {
+		failures++;
+		if (db_exec(r->r_db, "INSERT INTO login_throttle (email, "
+		    "failures, locked_until) VALUES (?, 1, NULL) ON DUPLICATE "
+		    "KEY UPDATE failures = IF(locked_until IS NOT NULL AND "
+		    "locked_until <= NOW(3), 1, failures + 1), locked_until = "
+		    "IF(failures >= ?, NOW(3) + INTERVAL ? * 1000 MICROSECOND, "
+		    "NULL), updated_at = NOW(3)", "sii", email,
+		    (long long)cf->cf_login_max_failures,
+		    cf->cf_login_lockout_ms) == -1)
+			goto dberr;
+		/* Slow down guessing: a quarter second per recent failure. */
+		nap_ms(failures * 250 > 2000 ? 2000 : (long)failures * 250);
+		login_form(r, 401, email, "Wrong email or password.");
+		goto out;
+	}
+	db_exec(r->r_db, "DELETE FROM login_throttle WHERE email = ?", "s",
+	    email);
+	db_exec(r->r_db, "DELETE FROM sessions WHERE expires_at < NOW(3) "
+	    "LIMIT 100", "");
+	if ((tok = cr_token("", 32)) == NULL ||
+	    (csrftok = cr_token("", 32)) == NULL)
+		goto dberr;
+	cr_sha256(tok, strlen(tok), h);
+	if (db_exec(r->r_db, "INSERT INTO sessions (token_hash, user_id, "
+	    "tenant_id, csrf_token, expires_at) VALUES (?, ?, ?, ?, NOW(3) + "
+	    "INTERVAL ? * 1000 MICROSECOND)", "buusi", (const char *)h,
+	    sizeof(h), user, tenant, csrftok, cf->cf_session_ms) == -1)
+		goto dberr;
+	log_info("user %llu signed in", user);
+	set_cookie(r, tok, cf->cf_session_ms / 1000);
+	req_redirect(r, "/admin/webhooks");
+	goto out;
+dberr:
+	html_error(r, 503, "The database is unreachable; try again in a "
+	    "moment.");
+out:
+	if (pw != NULL)
+		OPENSSL_cleanse(pw, strlen(pw));
+	dbres_free(res);
+	free(email);
+	free(pw);
+	free(csrf);
+	free(tok);
+	free(csrftok);
+}
+
+void
+admin_logout_post(struct req *r)
+{
+	char		 tok[128];
+	unsigned char	 h[CR_SHA256_LEN];
+
+	/* wh_auth_session has checked the session and the CSRF token. */
+	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == 0) {
+		cr_sha256(tok, strlen(tok), h);
+		db_exec(r->r_db, "DELETE FROM sessions WHERE token_hash = ?",
+		    "b", (const char *)h, sizeof(h));
+	}
+	set_cookie(r, "", 0);
+	req_redirect(r, "/admin/login");
+}

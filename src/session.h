@@ -1,0 +1,19 @@
+/* Admin sign-in: sessions in MariaDB, the session cookie (the only
+ * cookie), CSRF tokens and wrong-password throttling. */
+#ifndef WH_SESSION_H
+#define WH_SESSION_H
+
+struct req;
+
+#define SESSION_COOKIE	"mp_session"
+
+/* For AUTH_SESSION routes: sets r_user, r_tenant and r_csrf, or answers
+ * (redirect to the login page, 403 on a bad CSRF token) and returns -1.
+ * For POST it reads the body and checks the form's csrf field. */
+int	wh_auth_session(struct req *);
+
+void	admin_login_get(struct req *);
+void	admin_login_post(struct req *);
+void	admin_logout_post(struct req *);
+
+#endif
