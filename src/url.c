@@ -198,6 +198,13 @@ url_parse(const char *s, struct url *u, char *err, size_t errsz)
 			    "in its xn-- form";
 			goto fail;
 		}
+		/* RFC 3986 never allows these unencoded; a URL holding them
+		 * is a paste error or an attempt at markup injection. */
+		if (strchr("\"<>\\^`{|}", *p) != NULL) {
+			msg = "URL must not contain \" < > \\ ^ ` { | or }; "
+			    "percent-encode them";
+			goto fail;
+		}
 	}
 	/* A fragment is never sent to the receiver, so accepting one
 	 * would store a URL that does not say what is requested. */

@@ -306,3 +306,59 @@ include "%(top)s/apache/lighttpd-webhooks.conf"
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
+
+
+class Admin:
+    """A signed-in admin browser session over plain HTTP (cookie and CSRF
+    handled as a browser would)."""
+
+    def __init__(self, base, email, password):
+        import re as _re
+        self._re = _re
+        self.base = base
+        page = http_request(base, "GET", "/admin/login")
+        tok = self._token(page.body)
+        r = http_request(base, "POST", "/admin/login",
+                         urllib.parse.urlencode({"email": email, "password": password, "csrf": tok}),
+                         {"Content-Type": "application/x-www-form-urlencoded"})
+        self.cookie = None
+        for k, v in r.headers:
+            if k.lower() == "set-cookie" and v.startswith("mp_session="):
+                self.cookie = v.split(";")[0]
+        if self.cookie is None:
+            raise RuntimeError("admin login failed: %r" % r)
+        self.csrf = None
+
+    def _token(self, body):
+        m = self._re.search(rb'name="csrf" value="([^"]*)"', body)
+        return m.group(1).decode() if m else None
+
+    def get(self, path):
+        r = http_request(self.base, "GET", path, headers={"Cookie": self.cookie})
+        tok = self._token(r.body)
+        if tok:
+            self.csrf = tok
+        return r
+
+    def post(self, path, fields=(), csrf=True):
+        """fields: dict or list of pairs (repeat a name for multi-values)."""
+        if csrf is True:
+            if self.csrf is None:
+                self.get("/admin/webhooks")
+            csrf = self.csrf
+        pairs = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        if csrf:
+            pairs.append(("csrf", csrf))
+        return http_request(self.base, "POST", path, urllib.parse.urlencode(pairs),
+                            {"Cookie": self.cookie,
+                             "Content-Type": "application/x-www-form-urlencoded"})
+
+
+def admin_user(tenant_id, tag, password="correct-horse-battery"):
+    """Create an admin user for tenant_id; returns (email, password)."""
+    email = "%s-%d-%d@acme.example" % (tag, tenant_id, int(time.time() * 1000))
+    rc, out, err = ctl("user", "create", "--tenant", str(tenant_id), "--email", email,
+                       input=password + "\n")
+    if rc != 0:
+        raise RuntimeError(err)
+    return email, password
