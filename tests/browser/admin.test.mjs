@@ -1,0 +1,200 @@
+// Browser test of the admin pages in Debian's chromium, driven by
+// playwright-core.  It follows the help page's "Adding a webhook" steps:
+// log in, Admin → Webhooks → New endpoint, set URL, events and secret,
+// Save; emit an event; see it on the Health dashboard; open the delivery;
+// Redeliver.  JavaScript is off for that walk (the pages must work
+// without it); a second context with JavaScript on checks that hostile
+// values stay text.  Screenshots of each page go to $WH_RUN/out/screenshots.
+import { chromium } from 'playwright-core';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BASE = process.env.WH_LIGHTTPD_URL || 'http://127.0.0.1:28080';
+const BIN = process.env.WH_BIN;
+const RUN = process.env.WH_RUN || '/tmp';
+const SHOTS = join(RUN, 'out', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+let passed = 0, failed = 0;
+function check(cond, name, detail) {
+  if (cond) { passed++; console.log(`ok - ${name}`); }
+  else { failed++; console.log(`not ok - ${name}`); if (detail !== undefined) console.log(`#   ${String(detail).slice(0, 500)}`); }
+}
+
+function ctl(args, input) {
+  const p = spawnSync(join(BIN, 'webhooksctl'), args, { input, encoding: 'utf8' });
+  if (p.status !== 0) throw new Error(`webhooksctl ${args.join(' ')}: ${p.stderr}`);
+  return p.stdout;
+}
+
+// A real receiver on loopback.
+const received = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => { received.push({ headers: req.headers, body }); res.writeHead(200); res.end('thanks'); });
+});
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hooks/momentumpro`;
+
+const stamp = Date.now();
+const tenant = JSON.parse(ctl(['tenant', 'create', 'Browser test ' + stamp]));
+const email = `browser-${stamp}@acme.example`;
+const password = 'browser-password-123';
+ctl(['user', 'create', '--tenant', String(tenant.tenant_id), '--email', email], password + '\n');
+
+let dispatcher = null;
+const dispatcherBin = join(BIN, 'webhooks-dispatcher');
+if (spawnSync('test', ['-x', dispatcherBin]).status === 0) {
+  dispatcher = spawn(dispatcherBin, [], { stdio: 'ignore', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const shot = (n) => page.screenshot({ path: join(SHOTS, n + '.png'), fullPage: true });
+
+  // 1. Log in.
+  await page.goto(BASE + '/admin/webhooks');
+  check(page.url().endsWith('/admin/login'), 'an anonymous visit lands on the sign-in page', page.url());
+  await shot('01-login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  check(page.url().endsWith('/admin/webhooks'), 'signing in opens Admin → Webhooks', page.url());
+  const cookies = await context.cookies();
+  check(cookies.length === 1 && cookies[0].name === 'mp_session' && cookies[0].httpOnly,
+    'the only cookie is the HttpOnly session cookie', JSON.stringify(cookies));
+  await shot('02-webhooks-empty');
+
+  // 2. Admin → Webhooks → New endpoint.
+  await page.getByRole('link', { name: 'New endpoint' }).click();
+  check(page.url().endsWith('/admin/webhooks/new'), 'New endpoint opens the form', page.url());
+  // A mistake first: the form comes back with the message at the field.
+  await page.getByLabel(/^URL/).fill('ftp://example.com/x');
+  await page.getByRole('button', { name: 'Save' }).click();
+  check(await page.locator('#url-error').isVisible() && await page.locator('#events-error').isVisible(),
+    'validation messages appear at the wrong fields');
+  check(await page.getByLabel(/^URL/).inputValue() === 'ftp://example.com/x', 'the form keeps the typed URL');
+  await shot('03-new-endpoint-errors');
+
+  // 3. Set URL, events and secret; Save.
+  await page.getByLabel(/^URL/).fill(receiverUrl);
+  await page.locator('input[name=events][value="leave.approved"]').check();
+  await page.locator('input[name=events][value="incident.*"]').check();
+  await page.getByLabel('Use my own secret').check();
+  await page.getByLabel(/^Your secret/).fill('whsec_browser_test_secret_1234');
+  await page.getByLabel(/^Description/).fill('"><script>alert(1)</script> HR integration');
+  await shot('04-new-endpoint-filled');
+  await page.getByRole('button', { name: 'Save' }).click();
+  check(/\/admin\/webhooks\/\d+\?done=created$/.test(page.url()), 'Save creates the endpoint', page.url());
+  const endpointUrl = page.url().replace(/\?.*$/, '');
+  check(await page.getByText('Endpoint created').isVisible(), 'a confirmation is shown');
+  check(await page.getByText('"><script>alert(1)</script> HR integration').isVisible(),
+    'a hostile description is displayed as text');
+  await shot('05-endpoint-created');
+
+  // Reveal the secret (a POST).
+  await page.getByRole('button', { name: 'Reveal' }).click();
+  check((await page.locator('#secret-value').textContent()) === 'whsec_browser_test_secret_1234',
+    'Reveal shows the secret that was pasted');
+
+  // 4. Emit an event; see it on the Health dashboard.
+  const emitted = JSON.parse(ctl(['emit', '--tenant', String(tenant.tenant_id), 'leave.approved',
+    '{"id":123,"employee_id":45,"leave_type":"Annual","from":"2026-05-10","to":"2026-05-14","days":5,"approved_by":12}']));
+  check(emitted.deliveries === 1, 'the event creates one delivery', JSON.stringify(emitted));
+  if (dispatcher) {
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    check(received.length >= 1 && received[0].headers['x-momentumpro-event'] === 'leave.approved',
+      'the receiver got the event', JSON.stringify(received[0] && received[0].headers));
+  }
+  await page.goto(endpointUrl);
+  const row = page.locator('table tbody tr').first();
+  check(await row.isVisible() && (await row.textContent()).includes('leave.approved'),
+    'the delivery appears on the Health dashboard');
+  if (dispatcher) {
+    for (let i = 0; i < 50; i++) {
+      if ((await page.locator('table tbody tr').first().textContent()).includes('delivered')) break;
+      await new Promise((r) => setTimeout(r, 200));
+      await page.reload();
+    }
+    check((await page.locator('table tbody tr').first().textContent()).includes('delivered'),
+      'the dashboard shows it delivered');
+    check(await page.locator('svg .bar-ok').count() >= 1, 'the 24-hour chart shows the successful attempt');
+  }
+  await shot('06-health-dashboard');
+
+  // 5. Open the delivery; Redeliver.
+  await page.locator('table tbody tr a').first().click();
+  check(/\/admin\/deliveries\/\d+$/.test(page.url()), 'the delivery page opens', page.url());
+  check(await page.getByText('"leave_type":"Annual"').first().isVisible(), 'the delivery page shows the body sent');
+  await shot('07-delivery');
+  const before = received.length;
+  await page.getByRole('button', { name: 'Redeliver' }).click();
+  check(page.url().includes('done=redelivered'), 'Redeliver is confirmed', page.url());
+  if (dispatcher) {
+    for (let i = 0; i < 100 && received.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+    check(received.length === before + 1, 'Redeliver sends it again');
+    await page.reload();
+    check(await page.locator('h3', { hasText: 'Attempt 2' }).isVisible(), 'the second attempt is listed');
+  }
+  await shot('08-delivery-redelivered');
+
+  // Event catalog with anchors.
+  await page.goto(BASE + '/admin/webhooks/event-catalog#incident.reported');
+  check(await page.locator('article#incident\\.reported').isVisible(), 'the event catalog has an anchor per event');
+  await shot('09-event-catalog');
+
+  // The list on a phone.
+  const phone = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+  await phone.addCookies(await context.cookies());
+  const p2 = await phone.newPage();
+  await p2.goto(BASE + '/admin/webhooks');
+  const overflow = await p2.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1).catch(() => null);
+  check(overflow !== true, 'Admin → Webhooks fits a phone screen without sideways scrolling');
+  await p2.screenshot({ path: join(SHOTS, '10-webhooks-phone.png'), fullPage: true });
+  await p2.goto(endpointUrl);
+  await p2.screenshot({ path: join(SHOTS, '11-endpoint-phone.png'), fullPage: true });
+  await phone.close();
+
+  // With JavaScript on, hostile values still never run.
+  const js = await browser.newContext();
+  await js.addCookies(await context.cookies());
+  const p3 = await js.newPage();
+  let dialogs = 0;
+  p3.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  await p3.goto(BASE + '/admin/webhooks');
+  await p3.goto(endpointUrl);
+  check(dialogs === 0, 'no injected script runs on the list or endpoint page');
+  await js.close();
+
+  // Delete with confirmation.
+  await page.goto(endpointUrl);
+  await page.getByRole('link', { name: 'Delete' }).click();
+  await shot('12-delete-confirm');
+  await page.getByRole('button', { name: 'Delete endpoint' }).click();
+  check(page.url().endsWith('/admin/webhooks') && await page.getByText('No endpoints yet').isVisible(),
+    'deleting after confirmation removes the endpoint');
+
+  // Sign out.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  check(page.url().endsWith('/admin/login'), 'Sign out returns to the sign-in page');
+  await page.goto(BASE + '/admin/webhooks');
+  check(page.url().endsWith('/admin/login'), 'after signing out the pages need a new sign-in');
+  await context.close();
+} catch (e) {
+  check(false, 'the browser walk completed', e && e.stack);
+} finally {
+  await browser.close();
+  receiver.close();
+  if (dispatcher) dispatcher.kill('SIGTERM');
+}
+console.log(`# ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
