@@ -228,12 +228,59 @@ cr_password_verify(const char *pw, const char *enc)
 	return CRYPTO_memcmp(got, want, 32) == 0;
 }
 
+/* Write a new key to a private temporary file, then link it into place:
+ * link(2) fails if the key appeared meanwhile, so programs starting at
+ * once agree on one key, and none ever reads a half-written file. */
+static int
+master_create(const char *path)
+{
+	unsigned char	 raw[32];
+	struct buf	 b, tmp;
+	int		 fd, rc = -1;
+
+	buf_init(&b);
+	buf_init(&tmp);
+	buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+	if ((fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0640)) == -1) {
+		log_err("%s: %s", buf_cstr(&tmp), strerror(errno));
+		goto out;
+	}
+	if (cr_random(raw, sizeof(raw)) == -1) {
+		close(fd);
+		goto out;
+	}
+	cr_b64_encode(raw, sizeof(raw), 0, &b);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	buf_putc(&b, '\n');
+	if (write(fd, b.b_data, b.b_len) != (ssize_t)b.b_len ||
+	    fsync(fd) == -1) {
+		log_err("%s: %s", buf_cstr(&tmp), strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	if (link(buf_cstr(&tmp), path) == 0)
+		log_info("created master key %s", path);
+	else if (errno != EEXIST) {
+		log_err("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	unlink(buf_cstr(&tmp));
+	if (b.b_data != NULL)
+		OPENSSL_cleanse(b.b_data, b.b_len);
+	buf_free(&b);
+	buf_free(&tmp);
+	return rc;
+}
+
 int
 cr_master_load(const char *path, int create)
 {
 	unsigned char	 raw[64];
 	char		 text[128];
-	struct buf	 b;
 	ssize_t		 n;
 	long		 kl;
 	int		 fd;
@@ -242,29 +289,8 @@ cr_master_load(const char *path, int create)
 		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 && errno == ENOENT
 	    && create) {
-		/* O_EXCL: two programs starting at once agree on one key. */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-		if (fd != -1) {
-			if (cr_random(raw, 32) == -1) {
-				close(fd);
-				unlink(path);
-				return -1;
-			}
-			buf_init(&b);
-			cr_b64_encode(raw, 32, 0, &b);
-			buf_putc(&b, '\n');
-			if (write(fd, b.b_data, b.b_len) != (ssize_t)b.b_len ||
-			    fsync(fd) == -1) {
-				log_err("%s: %s", path, strerror(errno));
-				buf_free(&b);
-				close(fd);
-				unlink(path);
-				return -1;
-			}
-			buf_free(&b);
-			close(fd);
-			log_info("created master key %s", path);
-		}
+		if (master_create(path) == -1)
+			return -1;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd == -1) {

@@ -158,14 +158,26 @@ main(int argc, char **argv)
 		log_warn("no master key: endpoints cannot be created until "
 		    "%s is readable", cf.cf_master_key_file);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, on_term);
+	/* No SA_RESTART, and FCGI_FAIL_ACCEPT_ON_INTR below: a SIGTERM
+	 * while waiting for a request must end the wait, or the web server
+	 * that stops us is left with orphans.  One in the middle of a
+	 * request lets it finish first. */
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	db = db_new(&cf);
 	(void)db_connect(db);	/* failures are retried per request */
 	if (FCGX_Init() != 0) {
 		log_err("FCGX_Init failed");
 		return 1;
 	}
-	FCGX_InitRequest(&fr, 0, 0);
+	FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
 		memset(&r, 0, sizeof(r));
 		r.r_fcgx = &fr;
