@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#include "delivery.h"
 #include "emit.h"
 #include "json.h"
 #include "jsonw.h"
@@ -36,6 +37,9 @@ usage(void)
 	    "  apikey revoke --tenant N --id ID\n"
 	    "  user create --tenant N --email EMAIL   (password on stdin)\n"
 	    "  emit --tenant N TYPE [DATA_JSON | -] [--occurred-at TIME]\n"
+	    "  deliveries [--tenant N] [--status S] [--limit N]\n"
+	    "  redeliver --tenant N --id ID\n"
+	    "  seal                 (secret on stdin; prints it sealed)\n"
 	    "  version\n");
 	exit(2);
 }
@@ -268,7 +272,10 @@ cmd_emit(int argc, char **argv)
 	size_t			 n;
 	int			 c, rc = 1;
 
-	optind = 1;
+	/* 0, not 1: glibc then starts afresh, in permuting mode, so
+	 * --occurred-at may follow TYPE and DATA as the usage shows (main's
+	 * "+" would otherwise still stop at the first argument). */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (c) {
 		case 't': tenant = parse_id("--tenant", optarg); break;
@@ -332,6 +339,162 @@ out2:
 out:
 	buf_free(&in);
 	buf_free(&doc);
+	return rc;
+}
+
+/* One JSON object per line, newest first. */
+static int
+cmd_deliveries(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "status", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const cols[] = {
+		"id", "tenant_id", "endpoint_id", "event", "status",
+		"attempts", "next_attempt_at", "last_attempt_at",
+		"last_status_code", "last_error", "claimed_by"
+	};
+	unsigned long long	 tenant = 0;
+	const char		*status = NULL, *v;
+	long long		 limit = 50;
+	char			 tid[24];
+	struct dbres		*r;
+	struct buf		 out;
+	size_t			 i;
+	unsigned		 c;
+	int			 ch;
+
+	optind = 0;	/* see cmd_emit */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (ch) {
+		case 't': tenant = parse_id("--tenant", optarg); break;
+		case 's': status = optarg; break;
+		case 'l': limit = (long long)parse_id("--limit", optarg); break;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+	if (status != NULL && !delivery_status_ok(status)) {
+		fprintf(stderr, "webhooksctl: --status must be pending, "
+		    "paused, delivered, failed or dropped\n");
+		return 2;
+	}
+	if (limit > 10000)
+		limit = 10000;
+	snprintf(tid, sizeof(tid), "%llu", tenant);
+	/* NULL filters match everything; an operator's tool, so the plan
+	 * (newest first along the primary key) is good enough. */
+	if (db_query(db, &r, "SELECT d.id, d.tenant_id, d.endpoint_id,"
+	    " ev.event_type, d.status, d.attempts, d.next_attempt_at,"
+	    " d.last_attempt_at, d.last_status_code, d.last_error,"
+	    " d.claimed_by FROM deliveries d"
+	    " JOIN events ev ON ev.id = d.event_id"
+	    " WHERE (? IS NULL OR d.tenant_id = ?)"
+	    " AND (? IS NULL OR d.status = ?)"
+	    " ORDER BY d.id DESC LIMIT ?", "ssssi", tenant ? tid : NULL,
+	    tenant ? tid : NULL, status, status, limit) == -1)
+		return 1;
+	buf_init(&out);
+	for (i = 0; i < r->r_nrow; i++) {
+		buf_reset(&out);
+		buf_putc(&out, '{');
+		for (c = 0; c < r->r_ncol; c++) {
+			if (c > 0)
+				buf_putc(&out, ',');
+			jw_key(&out, cols[c]);
+			v = dbres_get(r, i, c);
+			/* Numbers stay numbers. */
+			if (v != NULL && (c <= 2 || c == 5 || c == 8))
+				buf_puts(&out, v);
+			else
+				jw_str(&out, v);
+		}
+		buf_puts(&out, "}\n");
+		fputs(buf_cstr(&out), stdout);
+	}
+	buf_free(&out);
+	dbres_free(r);
+	return 0;
+}
+
+static int
+cmd_redeliver(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "id", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long long	 tenant = 0, id = 0;
+	int			 c;
+
+	optind = 0;	/* see cmd_emit */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 't': tenant = parse_id("--tenant", optarg); break;
+		case 'i': id = parse_id("--id", optarg); break;
+		default: usage();
+		}
+	if (tenant == 0 || id == 0 || optind != argc)
+		usage();
+	switch (delivery_redeliver(db, tenant, id)) {
+	case DL_OK:
+		emit_wake(&cf);
+		printf("{\"id\": %llu, \"status\": \"pending\"}\n", id);
+		return 0;
+	case DL_NOTFOUND:
+		fprintf(stderr, "webhooksctl: tenant %llu has no delivery "
+		    "%llu\n", tenant, id);
+		return 1;
+	case DL_BUSY:
+		fprintf(stderr, "webhooksctl: delivery %llu is being sent "
+		    "right now; try again when it is done\n", id);
+		return 1;
+	case DL_GONE:
+		fprintf(stderr, "webhooksctl: the endpoint of delivery %llu "
+		    "was deleted\n", id);
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* For operators and tests that write endpoints with SQL: seals a secret
+ * with the master key exactly as the API stores it. */
+static int
+cmd_seal(int argc, char **argv)
+{
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 len;
+	struct buf	 out;
+	int		 rc = 1;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	if ((len = getline(&line, &cap, stdin)) == -1) {
+		fprintf(stderr, "webhooksctl: give the secret on standard "
+		    "input\n");
+		free(line);
+		return 2;
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	buf_init(&out);
+	if (len == 0)
+		fprintf(stderr, "webhooksctl: the secret is empty\n");
+	else if (cr_master_load(cf.cf_master_key_file, 1) == 0 &&
+	    cr_seal(line, (size_t)len, &out) == 0) {
+		printf("%s\n", buf_cstr(&out));
+		rc = 0;
+	}
+	buf_free(&out);
+	OPENSSL_cleanse(line, cap);
+	free(line);
 	return rc;
 }
 
@@ -407,6 +570,12 @@ main(int argc, char **argv)
 		rc = cmd_user(argc, argv);
 	else if (strcmp(argv[0], "emit") == 0)
 		rc = cmd_emit(argc, argv);
+	else if (strcmp(argv[0], "deliveries") == 0)
+		rc = cmd_deliveries(argc, argv);
+	else if (strcmp(argv[0], "redeliver") == 0)
+		rc = cmd_redeliver(argc, argv);
+	else if (strcmp(argv[0], "seal") == 0)
+		rc = cmd_seal(argc, argv);
 	else {
 		fprintf(stderr, "webhooksctl: unknown command '%s'\n",
 		    argv[0]);

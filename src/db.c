@@ -118,14 +118,19 @@ db_connect(struct db *db)
 int
 db_ping(struct db *db)
 {
-	if (db_connect(db) == -1)
-		return -1;
-	if (mysql_ping(db->d_my) != 0) {
+	int	 tries;
+
+	/* A connection left over from before a server restart fails the
+	 * first ping: reconnect once before calling the server away. */
+	for (tries = 0; tries < 2; tries++) {
+		if (db_connect(db) == -1)
+			return -1;
+		if (mysql_ping(db->d_my) == 0)
+			return 0;
 		set_err(db, mysql_errno(db->d_my), mysql_error(db->d_my));
 		db_disconnect(db);
-		return -1;
 	}
-	return 0;
+	return -1;
 }
 
 static int

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,27 @@ types_reload(struct db *db)
 	return 0;
 }
 
+void
+emit_types_set(const char *const *names, const char *const *cats, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < ntypes; i++) {
+		free(types[i].t_name);
+		free(types[i].t_cat);
+	}
+	free(types);
+	types = xcalloc(n ? n : 1, sizeof(*types));
+	for (i = 0; i < n; i++) {
+		types[i].t_name = xstrdup(names[i]);
+		types[i].t_cat = xstrdup(cats[i]);
+	}
+	ntypes = n;
+	qsort(types, ntypes, sizeof(*types), type_cmp);
+	/* Fresh for good: type_lookup reloads only a stale cache. */
+	types_loaded_ms = INT64_MAX;
+}
+
 /* 1 found (category copied), 0 unknown, -1 database error. */
 static int
 type_lookup(struct db *db, const char *name, char *cat, size_t catsz)
@@ -112,10 +134,16 @@ emit_parse(struct db *db, const struct json_doc *doc, int tok,
 		    !json_streq(doc, k, "data") &&
 		    !json_streq(doc, k, "occurred_at")) {
 			raw = json_raw(doc, k, &rawlen);
+			/* Clip on a UTF-8 character boundary: the message
+			 * goes into a JSON answer and must stay UTF-8. */
+			if (rawlen > 64)
+				for (rawlen = 64; rawlen > 0 &&
+				    ((unsigned char)raw[rawlen] & 0xc0) == 0x80;
+				    rawlen--)
+					;
 			snprintf(err, errsz, "unknown field %.*s; an event has "
 			    "\"event\", \"data\" and optionally "
-			    "\"occurred_at\"", (int)(rawlen > 64 ? 64 : rawlen),
-			    raw);
+			    "\"occurred_at\"", (int)rawlen, raw);
 			return EMIT_INVALID;
 		}
 	}
@@ -135,9 +163,17 @@ emit_parse(struct db *db, const struct json_doc *doc, int tok,
 		return EMIT_DB;
 	if (found == 0) {
 		raw = json_raw(doc, v, &rawlen);
+		/* The 100-byte cap above is on the unescaped name; its raw
+		 * text can be longer, so clip it on a character boundary
+		 * too, or the answer would not be valid UTF-8. */
+		if (rawlen > 110)
+			for (rawlen = 110; rawlen > 0 &&
+			    ((unsigned char)raw[rawlen] & 0xc0) == 0x80;
+			    rawlen--)
+				;
 		snprintf(err, errsz, "unknown event type %.*s; see GET "
 		    "/api/v1/event-types or /admin/webhooks/event-catalog",
-		    (int)(rawlen > 110 ? 110 : rawlen), raw);
+		    (int)rawlen, raw);
 		return EMIT_INVALID;
 	}
 	if ((v = json_get(doc, tok, "data")) == -1 ||

@@ -34,6 +34,11 @@ void		emit_event_free(struct emit_event *);
 enum emit_err	emit_insert(struct db *, unsigned long long tenant,
 		    const struct emit_event *, unsigned long long *event_id,
 		    long long *deliveries);
+/* Tests and fuzzing: fill the catalog cache from these n names and
+ * categories instead of the database, and keep it, so emit_parse makes
+ * no query (its db may then be NULL). */
+void		emit_types_set(const char *const *names,
+		    const char *const *cats, size_t n);
 /* Wake the dispatchers (best effort, one loopback datagram). */
 void		emit_wake(const struct conf *);
 

@@ -13,6 +13,21 @@
 
 const struct route routes[] = {
 	{ "GET", "/healthz", AUTH_NONE, health_get },
+	{ "POST", "/api/v1/events", AUTH_API, api_events_post },
+	{ "GET", "/api/v1/event-types", AUTH_API, api_event_types_get },
+	{ "GET", "/api/v1/endpoints", AUTH_API, api_endpoints_list },
+	{ "POST", "/api/v1/endpoints", AUTH_API, api_endpoints_create },
+	{ "GET", "/api/v1/endpoints/:id", AUTH_API, api_endpoint_get },
+	{ "PATCH", "/api/v1/endpoints/:id", AUTH_API, api_endpoint_patch },
+	{ "DELETE", "/api/v1/endpoints/:id", AUTH_API, api_endpoint_delete },
+	{ "POST", "/api/v1/endpoints/:id/rotate-secret", AUTH_API,
+	    api_endpoint_rotate },
+	{ "POST", "/api/v1/endpoints/:id/test", AUTH_API, api_endpoint_test },
+	{ "GET", "/api/v1/endpoints/:id/deliveries", AUTH_API,
+	    api_endpoint_deliveries },
+	{ "GET", "/api/v1/deliveries/:id", AUTH_API, api_delivery_get },
+	{ "POST", "/api/v1/deliveries/:id/redeliver", AUTH_API,
+	    api_delivery_redeliver },
 
 	/* JSON API */
 
@@ -22,6 +37,31 @@ const struct route routes[] = {
 	{ "POST", "/admin/logout", AUTH_SESSION, admin_logout_post },
 	{ "GET", "/admin/webhooks/event-catalog", AUTH_SESSION,
 	    admin_catalog_get },
+	{ "GET", "/admin/webhooks", AUTH_SESSION, admin_webhooks_list_get },
+	{ "POST", "/admin/webhooks", AUTH_SESSION, admin_webhooks_create_post },
+	{ "GET", "/admin/webhooks/new", AUTH_SESSION, admin_webhooks_new_get },
+	{ "GET", "/admin/webhooks/:id", AUTH_SESSION, admin_endpoint_get },
+	{ "POST", "/admin/webhooks/:id", AUTH_SESSION,
+	    admin_webhooks_update_post },
+	{ "GET", "/admin/webhooks/:id/edit", AUTH_SESSION,
+	    admin_webhooks_edit_get },
+	{ "POST", "/admin/webhooks/:id/reveal-secret", AUTH_SESSION,
+	    admin_endpoint_reveal_post },
+	{ "POST", "/admin/webhooks/:id/rotate-secret", AUTH_SESSION,
+	    admin_endpoint_rotate_post },
+	{ "POST", "/admin/webhooks/:id/test", AUTH_SESSION,
+	    admin_endpoint_test_post },
+	{ "POST", "/admin/webhooks/:id/enable", AUTH_SESSION,
+	    admin_endpoint_enable_post },
+	{ "POST", "/admin/webhooks/:id/disable", AUTH_SESSION,
+	    admin_endpoint_disable_post },
+	{ "GET", "/admin/webhooks/:id/delete", AUTH_SESSION,
+	    admin_endpoint_delete_get },
+	{ "POST", "/admin/webhooks/:id/delete", AUTH_SESSION,
+	    admin_endpoint_delete_post },
+	{ "GET", "/admin/deliveries/:id", AUTH_SESSION, admin_delivery_get },
+	{ "POST", "/admin/deliveries/:id/redeliver", AUTH_SESSION,
+	    admin_delivery_redeliver_post },
 
 	{ NULL, NULL, AUTH_NONE, NULL }
 };

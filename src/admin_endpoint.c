@@ -1,0 +1,519 @@
+/* /admin/webhooks/{id}: one endpoint, its Health dashboard (counts by
+ * status, success rate, latency, a 24-hour chart drawn here as inline
+ * SVG), its recent deliveries, and the actions on it.  A fixed number of
+ * queries per page, whatever the number of deliveries shown. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "buf.h"
+#include "crypto.h"
+#include "db.h"
+#include "delivery.h"
+#include "emit.h"
+#include "endpoint.h"
+#include "html.h"
+#include "req.h"
+#include "util.h"
+
+#define DELIVERIES_PAGE	25
+
+static const char *const statuses[] = {
+	"pending", "paused", "delivered", "failed", "dropped"
+};
+
+static const char *
+done_notice(const char *done)
+{
+	static const struct { const char *k, *msg; } notes[] = {
+		{ "created", "Endpoint created. Reveal the secret below and "
+		    "configure your receiver to verify signatures with it." },
+		{ "saved", "Changes saved." },
+		{ "rotated", "A new secret was generated; the old one no longer "
+		    "signs deliveries. Reveal it below and update your "
+		    "receiver." },
+		{ "test", "A test event is on its way; it appears in Recent "
+		    "deliveries below." },
+		{ "enabled", "Endpoint enabled; waiting deliveries resume now." },
+		{ "disabled", "Endpoint disabled; new events are not sent to "
+		    "it and waiting deliveries are paused." },
+		{ "redelivered", "The delivery will be sent again now." },
+	};
+	size_t	 i;
+
+	for (i = 0; done != NULL && i < sizeof(notes) / sizeof(notes[0]); i++)
+		if (strcmp(done, notes[i].k) == 0)
+			return notes[i].msg;
+	return NULL;
+}
+
+/* The secret in clear (malloc'd), for the Reveal button only. */
+static char *
+secret_reveal(struct req *r, unsigned long long id)
+{
+	struct dbres	*res;
+	struct buf	 b;
+	char		*s = NULL;
+
+	if (db_query(r->r_db, &res, "SELECT secret_sealed FROM endpoints "
+	    "WHERE id = ? AND tenant_id = ?", "uu", id, r->r_tenant) == -1)
+		return NULL;
+	buf_init(&b);
+	if (res->r_nrow == 1 && cr_open(dbres_get(res, 0, 0),
+	    dbres_len(res, 0, 0), &b) == 0)
+		s = buf_release(&b);
+	buf_free(&b);
+	dbres_free(res);
+	return s;
+}
+
+static void
+chart(struct buf *b, const struct dbres *hours)
+{
+	long long	 ok[24] = { 0 }, bad[24] = { 0 }, max = 1, h;
+	size_t		 i;
+	int		 x, hok, hbad;
+
+	for (i = 0; i < hours->r_nrow; i++) {
+		h = dbres_int(hours, i, 0);
+		if (h < 0 || h > 23)
+			continue;
+		ok[h] = dbres_int(hours, i, 1);
+		bad[h] = dbres_int(hours, i, 2);
+		if (ok[h] + bad[h] > max)
+			max = ok[h] + bad[h];
+	}
+	buf_puts(b, "<figure class=\"chart\"><svg viewBox=\"0 0 480 140\" "
+	    "role=\"img\" aria-labelledby=\"chart-title\"><title id=\"chart-"
+	    "title\">Attempts per hour over the last 24 hours: green "
+	    "succeeded, red failed</title>\n");
+	for (x = 0; x < 24; x++) {
+		hok = (int)(ok[x] * 110 / max);
+		hbad = (int)(bad[x] * 110 / max);
+		if (ok[x] > 0 && hok == 0)
+			hok = 1;
+		if (bad[x] > 0 && hbad == 0)
+			hbad = 1;
+		html_printf(b, "<g><title>%lld succeeded, %lld failed</title>",
+		    ok[x], bad[x]);
+		if (hok > 0)
+			html_printf(b, "<rect class=\"bar-ok\" x=\"%d\" y=\"%d\" "
+			    "width=\"16\" height=\"%d\"/>", 20 * x + 2,
+			    120 - hok, hok);
+		if (hbad > 0)
+			html_printf(b, "<rect class=\"bar-bad\" x=\"%d\" y=\"%d\""
+			    " width=\"16\" height=\"%d\"/>", 20 * x + 2,
+			    120 - hok - hbad, hbad);
+		buf_puts(b, "</g>");
+	}
+	html_printf(b, "<line class=\"axis\" x1=\"0\" y1=\"120\" x2=\"480\" "
+	    "y2=\"120\"/><text x=\"0\" y=\"135\">24 h ago</text><text "
+	    "x=\"440\" y=\"135\">now</text><text x=\"0\" y=\"10\">max %lld/h"
+	    "</text></svg><figcaption>Attempts per hour, last 24 hours"
+	    "</figcaption></figure>\n", max);
+}
+
+static void
+snippets(struct buf *b)
+{
+	buf_puts(b, "<section><h2>Verifying signatures</h2>\n<p>Reject any "
+	    "webhook where the <code>X-Momentumpro-Signature</code> header "
+	    "doesn't match HMAC-SHA256(body, secret), or where "
+	    "<code>X-Momentumpro-Timestamp</code> is more than 5 minutes old. "
+	    "Compute the HMAC over the raw body bytes, before any JSON "
+	    "parsing.</p>\n<h3>Python</h3>\n<pre><code>");
+	html_esc(b,
+	    "import hmac, hashlib, time\n\n"
+	    "def verify(body: bytes, header_sig: str, secret: str) -> bool:\n"
+	    "    expected = hmac.new(secret.encode(), body, "
+	    "hashlib.sha256).hexdigest()\n"
+	    "    return hmac.compare_digest(expected, header_sig)\n\n"
+	    "def fresh(header_ts: str) -> bool:\n"
+	    "    return abs(time.time() - int(header_ts)) <= 300\n");
+	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre><code>");
+	html_esc(b,
+	    "const crypto = require('crypto');\n\n"
+	    "function verify(body, headerSig, secret) { // body: raw Buffer\n"
+	    "  const expected = crypto.createHmac('sha256', secret)"
+	    ".update(body).digest('hex');\n"
+	    "  const a = Buffer.from(expected), b = Buffer.from(headerSig || "
+	    "'');\n"
+	    "  return a.length === b.length && crypto.timingSafeEqual(a, b);\n"
+	    "}\n\n"
+	    "function fresh(headerTs) {\n"
+	    "  return Math.abs(Date.now() / 1000 - Number(headerTs)) <= 300;\n"
+	    "}\n");
+	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre><code>");
+	html_esc(b,
+	    "<?php\n"
+	    "$body = file_get_contents('php://input');\n"
+	    "$sig = $_SERVER['HTTP_X_MOMENTUMPRO_SIGNATURE'] ?? '';\n"
+	    "$ts = (int)($_SERVER['HTTP_X_MOMENTUMPRO_TIMESTAMP'] ?? 0);\n"
+	    "$expected = hash_hmac('sha256', $body, $secret);\n"
+	    "if (!hash_equals($expected, $sig) || abs(time() - $ts) > 300) {\n"
+	    "    http_response_code(401);\n"
+	    "    exit;\n"
+	    "}\n");
+	buf_puts(b, "</code></pre></section>\n");
+}
+
+/* The endpoint page; revealed is the secret in clear after a Reveal. */
+static void
+endpoint_page(struct req *r, const char *revealed)
+{
+	struct endpoint		 ep;
+	struct dbres		*counts = NULL, *stats = NULL, *hours = NULL;
+	struct dbres		*p95 = NULL, *rows = NULL;
+	struct buf		 b;
+	char			*status = NULL, *before_s = NULL, *done = NULL;
+	const char		*errstr, *note, *st;
+	unsigned long long	 id = r->r_ids[0], before = 0;
+	long long		 total, okn, n;
+	size_t			 i, k;
+	int			 more = 0;
+	enum ep_err		 e;
+
+	if ((e = endpoint_get(r->r_db, r->r_tenant, id, &ep)) != EP_OK) {
+		if (e == EP_NOTFOUND)
+			html_error(r, 404, "There is no such endpoint.");
+		else
+			html_error(r, 503, "The database is unreachable; try "
+			    "again in a moment.");
+		return;
+	}
+	status = req_form_get(r->r_query, strlen(r->r_query), "status");
+	if (status != NULL && (status[0] == '\0' ||
+	    !delivery_status_ok(status))) {
+		free(status);
+		status = NULL;
+	}
+	if ((before_s = req_form_get(r->r_query, strlen(r->r_query),
+	    "before")) != NULL) {
+		before = (unsigned long long)util_strtonum(before_s, 1,
+		    INT64_MAX, &errstr);
+		if (errstr != NULL)
+			before = 0;
+	}
+	done = req_form_get(r->r_query, strlen(r->r_query), "done");
+
+	if (db_query(r->r_db, &counts, "SELECT status, COUNT(*) FROM "
+	    "deliveries WHERE endpoint_id = ? GROUP BY status", "u", id) == -1
+	    || db_query(r->r_db, &stats, "SELECT COUNT(*), COALESCE(SUM("
+	    "status_code BETWEEN 200 AND 299), 0), COALESCE(ROUND(AVG("
+	    "duration_ms)), 0) FROM attempts WHERE endpoint_id = ? AND "
+	    "started_at > NOW(3) - INTERVAL 1 DAY", "u", id) == -1 ||
+	    db_query(r->r_db, &hours, "SELECT TIMESTAMPDIFF(HOUR, NOW(3) - "
+	    "INTERVAL 1 DAY, started_at) AS h, COALESCE(SUM(status_code "
+	    "BETWEEN 200 AND 299), 0), COUNT(*) - COALESCE(SUM(status_code "
+	    "BETWEEN 200 AND 299), 0) FROM attempts WHERE endpoint_id = ? AND "
+	    "started_at > NOW(3) - INTERVAL 1 DAY GROUP BY h", "u", id) == -1)
+		goto dberr;
+	total = dbres_int(stats, 0, 0);
+	okn = dbres_int(stats, 0, 1);
+	if (total > 0 && db_query(r->r_db, &p95, "SELECT duration_ms FROM "
+	    "attempts WHERE endpoint_id = ? AND started_at > NOW(3) - "
+	    "INTERVAL 1 DAY ORDER BY duration_ms DESC LIMIT 1 OFFSET ?", "ui",
+	    id, total / 20) == -1)
+		goto dberr;
+	if (delivery_list(r->r_db, r->r_tenant, id, status, before,
+	    DELIVERIES_PAGE, &rows, &more) != DL_OK)
+		goto dberr;
+
+	buf_init(&b);
+	html_begin(&b, r, "Endpoint");
+	buf_puts(&b, "<p><a href=\"/admin/webhooks\">← Webhooks</a></p>\n");
+	if ((note = done_notice(done)) != NULL)
+		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n",
+		    note);
+	html_printf(&b, "<h1 class=\"url\">%s</h1>\n", ep.ep_url);
+	if (ep.ep_description[0] != '\0')
+		html_printf(&b, "<p>%s</p>\n", ep.ep_description);
+	html_printf(&b, "<div class=\"card\"><dl>\n<dt>Status</dt><dd><span "
+	    "class=\"status status-%s\">%s</span>", ep.ep_enabled ? "enabled" :
+	    "disabled", ep.ep_enabled ? "enabled" : "disabled");
+	if (!ep.ep_enabled && ep.ep_disabled_reason != NULL)
+		html_printf(&b, " — %s", ep.ep_disabled_reason);
+	buf_puts(&b, "</dd>\n<dt>Events</dt><dd>");
+	for (k = 0; k < ep.ep_nevents; k++)
+		html_printf(&b, "%s<code>%s</code>", k ? ", " : "",
+		    ep.ep_events[k]);
+	html_printf(&b, "</dd>\n<dt>Standard Webhooks headers</dt><dd>%s</dd>\n"
+	    "<dt>Secret</dt><dd>", ep.ep_standard_webhooks ? "yes" : "no");
+	if (revealed != NULL)
+		html_printf(&b, "<code class=\"secret\" id=\"secret-value\">%s"
+		    "</code>", revealed);
+	else {
+		html_printf(&b, "<code class=\"secret\">whsec_••••••••••••</code>"
+		    " <form class=\"inline\" method=\"post\" action=\"/admin/"
+		    "webhooks/%llu/reveal-secret\">", id);
+		html_csrf(&b, r);
+		buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Reveal"
+		    "</button></form>");
+	}
+	buf_puts(&b, "</dd>\n</dl></div>\n");
+
+	/* Actions */
+	html_printf(&b, "<div class=\"actions\">\n<a class=\"button secondary\""
+	    " href=\"/admin/webhooks/%llu/edit\">Edit</a>\n", id);
+	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
+	    "test\">", id);
+	html_csrf(&b, r);
+	buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Send test "
+	    "event</button></form>\n");
+	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
+	    "rotate-secret\">", id);
+	html_csrf(&b, r);
+	buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Rotate "
+	    "secret</button></form>\n");
+	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
+	    "%s\">", id, ep.ep_enabled ? "disable" : "enable");
+	html_csrf(&b, r);
+	html_printf(&b, "<button type=\"submit\" class=\"secondary\">%s"
+	    "</button></form>\n", ep.ep_enabled ? "Disable" : "Enable");
+	html_printf(&b, "<a class=\"button danger\" href=\"/admin/webhooks/"
+	    "%llu/delete\">Delete</a>\n</div>\n", id);
+
+	/* Health */
+	buf_puts(&b, "<section><h2>Health</h2>\n<dl class=\"stats\">\n");
+	for (k = 0; k < sizeof(statuses) / sizeof(statuses[0]); k++) {
+		n = 0;
+		for (i = 0; i < counts->r_nrow; i++)
+			if (strcmp(dbres_get(counts, i, 0), statuses[k]) == 0)
+				n = dbres_int(counts, i, 1);
+		html_printf(&b, "<div><dt>%s</dt><dd>%lld</dd></div>\n",
+		    statuses[k], n);
+	}
+	if (total > 0)
+		html_printf(&b, "<div><dt>Success rate (24 h)</dt><dd>%lld%%"
+		    "</dd></div>\n<div><dt>Latency avg / p95</dt><dd>%lld / "
+		    "%lld ms</dd></div>\n", okn * 100 / total,
+		    dbres_int(stats, 0, 2), p95 && p95->r_nrow ?
+		    dbres_int(p95, 0, 0) : 0LL);
+	else
+		buf_puts(&b, "<div><dt>Success rate (24 h)</dt><dd>—</dd></div>"
+		    "\n<div><dt>Latency avg / p95</dt><dd>—</dd></div>\n");
+	buf_puts(&b, "</dl>\n");
+	chart(&b, hours);
+	buf_puts(&b, "</section>\n");
+
+	/* Recent deliveries */
+	html_printf(&b, "<section><h2 id=\"deliveries\">Recent deliveries</h2>"
+	    "\n<form class=\"filters\" method=\"get\" action=\"/admin/"
+	    "webhooks/%llu#deliveries\"><label for=\"status\">Status</label>"
+	    "<select id=\"status\" name=\"status\"><option value=\"\">all"
+	    "</option>", id);
+	for (k = 0; k < sizeof(statuses) / sizeof(statuses[0]); k++)
+		html_printf(&b, "<option%s>%s</option>", status != NULL &&
+		    strcmp(status, statuses[k]) == 0 ? " selected" : "",
+		    statuses[k]);
+	buf_puts(&b, "</select><button type=\"submit\" class=\"secondary\">"
+	    "Filter</button></form>\n");
+	if (rows->r_nrow == 0)
+		buf_puts(&b, "<p>No deliveries yet.</p>\n");
+	else {
+		buf_puts(&b, "<table>\n<thead><tr><th scope=\"col\">Time</th>"
+		    "<th scope=\"col\">Event</th><th scope=\"col\">Status</th>"
+		    "<th scope=\"col\" class=\"num\">HTTP</th><th scope=\"col\""
+		    " class=\"num\">Attempts</th><th scope=\"col\" class=\"num\">"
+		    "Duration</th><th scope=\"col\">Next retry</th></tr></thead>"
+		    "\n<tbody>\n");
+		for (i = 0; i < rows->r_nrow; i++) {
+			st = dbres_get(rows, i, DC_STATUS);
+			html_printf(&b, "<tr><td data-label=\"Time\"><a href=\""
+			    "/admin/deliveries/%s\">%s</a></td><td data-label="
+			    "\"Event\"><code>%s</code></td><td data-label=\""
+			    "Status\"><span class=\"status status-%s\">%s</span>"
+			    "</td><td data-label=\"HTTP\" class=\"num\">%s</td>"
+			    "<td data-label=\"Attempts\" class=\"num\">%s</td>"
+			    "<td data-label=\"Duration\" class=\"num\">",
+			    dbres_get(rows, i, DC_ID),
+			    dbres_get(rows, i, DC_CREATED_AT),
+			    dbres_get(rows, i, DC_EVENT), st, st,
+			    dbres_get(rows, i, DC_LAST_STATUS_CODE) ?
+			    dbres_get(rows, i, DC_LAST_STATUS_CODE) : "—",
+			    dbres_get(rows, i, DC_ATTEMPTS));
+			if (dbres_get(rows, i, DC_LAST_DURATION_MS) != NULL)
+				html_printf(&b, "%s ms", dbres_get(rows, i,
+				    DC_LAST_DURATION_MS));
+			else
+				buf_puts(&b, "—");
+			html_printf(&b, "</td><td data-label=\"Next retry\">%s"
+			    "</td></tr>\n", dbres_get(rows, i,
+			    DC_NEXT_ATTEMPT_AT) ? dbres_get(rows, i,
+			    DC_NEXT_ATTEMPT_AT) : "—");
+		}
+		buf_puts(&b, "</tbody></table>\n");
+		if (more) {
+			html_printf(&b, "<nav class=\"pager\"><a href=\"/admin/"
+			    "webhooks/%llu?before=%s", id, dbres_get(rows,
+			    rows->r_nrow - 1, DC_ID));
+			if (status != NULL)
+				html_printf(&b, "&amp;status=%s", status);
+			buf_puts(&b, "#deliveries\">Older deliveries →</a></nav>"
+			    "\n");
+		}
+	}
+	buf_puts(&b, "</section>\n");
+	snippets(&b);
+	html_end(&b);
+	/* A revealed secret must not linger in caches or history. */
+	html_send(r, 200, &b);
+	if (revealed != NULL)
+		OPENSSL_cleanse(b.b_data, b.b_len);
+	buf_free(&b);
+	goto out;
+dberr:
+	html_error(r, 503, "The database is unreachable; try again in a "
+	    "moment.");
+out:
+	endpoint_free(&ep);
+	dbres_free(counts);
+	dbres_free(stats);
+	dbres_free(hours);
+	dbres_free(p95);
+	dbres_free(rows);
+	free(status);
+	free(before_s);
+	free(done);
+}
+
+void
+admin_endpoint_get(struct req *r)
+{
+	endpoint_page(r, NULL);
+}
+
+void
+admin_endpoint_reveal_post(struct req *r)
+{
+	char	*s;
+
+	if ((s = secret_reveal(r, r->r_ids[0])) == NULL) {
+		html_error(r, 404, "There is no such endpoint, or its secret "
+		    "cannot be read with this server's master key.");
+		return;
+	}
+	endpoint_page(r, s);
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+static void
+after_action(struct req *r, enum ep_err e, const char *done)
+{
+	char	 loc[128];
+
+	if (e == EP_NOTFOUND) {
+		html_error(r, 404, "There is no such endpoint.");
+		return;
+	}
+	if (e != EP_OK) {
+		html_error(r, e == EP_SEAL ? 500 : 503, e == EP_SEAL ?
+		    "Secrets cannot be stored: the master key is not readable "
+		    "by the web server." : "The database is unreachable; "
+		    "nothing was changed. Try again in a moment.");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/admin/webhooks/%llu?done=%s",
+	    r->r_ids[0], done);
+	req_redirect(r, loc);
+}
+
+void
+admin_endpoint_rotate_post(struct req *r)
+{
+	char		*secret = NULL;
+	enum ep_err	 e;
+
+	e = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
+	    &secret);
+	if (secret != NULL) {
+		OPENSSL_cleanse(secret, strlen(secret));
+		free(secret);
+	}
+	after_action(r, e, "rotated");
+}
+
+void
+admin_endpoint_test_post(struct req *r)
+{
+	unsigned long long	 eid, did;
+	char			 err[256];
+	enum ep_err		 e;
+
+	e = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], NULL, &eid, &did,
+	    err, sizeof(err));
+	if (e == EP_OK)
+		emit_wake(r->r_cf);
+	after_action(r, e, "test");
+}
+
+static void
+set_enabled(struct req *r, int on)
+{
+	struct endpoint_set	 es;
+
+	endpoint_set_init(&es);
+	es.es_enabled = on;
+	after_action(r, endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
+	    &es), on ? "enabled" : "disabled");
+	if (on)
+		emit_wake(r->r_cf);
+}
+
+void
+admin_endpoint_enable_post(struct req *r)
+{
+	set_enabled(r, 1);
+}
+
+void
+admin_endpoint_disable_post(struct req *r)
+{
+	set_enabled(r, 0);
+}
+
+void
+admin_endpoint_delete_get(struct req *r)
+{
+	struct endpoint	 ep;
+	struct buf	 b;
+
+	if (endpoint_get(r->r_db, r->r_tenant, r->r_ids[0], &ep) != EP_OK) {
+		html_error(r, 404, "There is no such endpoint.");
+		return;
+	}
+	buf_init(&b);
+	html_begin(&b, r, "Delete endpoint");
+	html_printf(&b, "<section class=\"narrow\"><h1>Delete endpoint?</h1>\n"
+	    "<p>Deliveries to <strong class=\"url\">%s</strong> stop now; "
+	    "those still waiting are marked failed. Its delivery history stays"
+	    " readable. This cannot be undone.</p>\n<form method=\"post\" "
+	    "action=\"/admin/webhooks/%llu/delete\">", ep.ep_url, ep.ep_id);
+	html_csrf(&b, r);
+	html_printf(&b, "<div class=\"actions\"><button type=\"submit\" "
+	    "class=\"danger\">Delete endpoint</button> <a href=\"/admin/"
+	    "webhooks/%llu\">Cancel</a></div></form></section>\n", ep.ep_id);
+	html_end(&b);
+	html_send(r, 200, &b);
+	buf_free(&b);
+	endpoint_free(&ep);
+}
+
+void
+admin_endpoint_delete_post(struct req *r)
+{
+	enum ep_err	 e;
+
+	e = endpoint_delete(r->r_db, r->r_tenant, r->r_ids[0]);
+	if (e != EP_OK) {
+		after_action(r, e, "");
+		return;
+	}
+	req_redirect(r, "/admin/webhooks");
+}

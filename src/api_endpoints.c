@@ -1,0 +1,470 @@
+/* /api/v1/endpoints: the JSON layer over the endpoint model. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "emit.h"
+#include "endpoint.h"
+#include "json.h"
+#include "jsonw.h"
+#include "req.h"
+#include "routes.h"
+
+/* The fields of a create or PATCH body, and the error code of each. */
+enum ep_field { F_URL, F_EVENTS, F_SECRET, F_DESC, F_ENABLED, F_STDWH, F_N };
+
+static const struct {
+	const char	*f_name;
+	const char	*f_code;
+} fields[F_N] = {
+	{ "url", "invalid_url" },
+	{ "events", "invalid_events" },
+	{ "secret", "invalid_secret" },
+	{ "description", "invalid_description" },
+	{ "enabled", "invalid_field" },
+	{ "standard_webhooks", "invalid_field" },
+};
+
+struct ep_in {
+	struct endpoint_set	 in_set;
+	int			 in_seen[F_N];
+	char			*in_url;
+	char			*in_secret;
+	char			*in_desc;
+	char			**in_events;
+	size_t			 in_nevents;
+};
+
+static void
+in_free(struct ep_in *in)
+{
+	size_t	 i;
+
+	free(in->in_url);
+	endpoint_secret_free(&in->in_secret);
+	free(in->in_desc);
+	for (i = 0; i < in->in_nevents; i++)
+		free(in->in_events[i]);
+	free(in->in_events);
+}
+
+static void
+ep_error(struct req *r, enum ep_err rc, const char *code, const char *err)
+{
+	switch (rc) {
+	case EP_INVALID:
+		req_json_error(r, 422, code, "%s", err);
+		break;
+	case EP_NOTFOUND:
+		req_json_error(r, 404, "not_found", "endpoint %llu does not "
+		    "exist", r->r_ids[0]);
+		break;
+	case EP_SEAL:
+		req_json_error(r, 500, "secret_storage_unavailable", "endpoint "
+		    "secrets cannot be stored because the server's master key "
+		    "is missing or unreadable (master_key_file); ask the "
+		    "operator to fix it, then retry");
+		break;
+	default:
+		req_db_error(r);
+		break;
+	}
+}
+
+/* A string member (a JSON null counts as absent); -1 if not a string or
+ * it holds a NUL. */
+static int
+get_str(const struct json_doc *doc, int v, char **out)
+{
+	if (doc->d_tok[v].t_type == JSON_NULL)
+		return 0;
+	if (doc->d_tok[v].t_type != JSON_STRING ||
+	    (*out = json_strdup(doc, v)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+get_events(const struct json_doc *doc, int v, struct ep_in *in)
+{
+	int	 i, e;
+
+	if (doc->d_tok[v].t_type != JSON_ARRAY)
+		return -1;
+	in->in_events = xcalloc((size_t)doc->d_tok[v].t_size + 1,
+	    sizeof(char *));
+	for (i = 0, e = v + 1; i < doc->d_tok[v].t_size; i++,
+	    e = json_skip(doc, e)) {
+		if (doc->d_tok[e].t_type != JSON_STRING ||
+		    (in->in_events[i] = json_strdup(doc, e)) == NULL)
+			return -1;
+		in->in_nevents++;
+	}
+	return 0;
+}
+
+static const char *const type_msg[F_N] = {
+	"url must be a string such as \"https://hooks.example.com/momentumpro\"",
+	"events must be an array of strings such as [\"leave.approved\"]",
+	"secret must be a string",
+	"description must be a string",
+	"enabled must be true or false",
+	"standard_webhooks must be true or false",
+};
+
+/* Fill in from the body's object; -1 after answering. */
+static int
+parse_in(struct req *r, const struct json_doc *doc, struct ep_in *in)
+{
+	const char	*raw;
+	size_t		 rawlen;
+	int		 i, k, v, f, rc;
+
+	endpoint_set_init(&in->in_set);
+	if (doc->d_tok[0].t_type != JSON_OBJECT) {
+		req_json_error(r, 422, "invalid_body", "the body must be a JSON"
+		    " object such as {\"url\": ..., \"events\": [...]}");
+		return -1;
+	}
+	for (i = 0, k = 1; i < doc->d_tok[0].t_size; i++, k = json_skip(doc,
+	    k)) {
+		v = k + 1;
+		for (f = 0; f < F_N; f++)
+			if (json_streq(doc, k, fields[f].f_name))
+				break;
+		if (f == F_N) {
+			raw = json_raw(doc, k, &rawlen);
+			/* Cut long names on a UTF-8 character boundary. */
+			if (rawlen > 64)
+				for (rawlen = 64; rawlen > 0 &&
+				    ((unsigned char)raw[rawlen] & 0xc0) == 0x80;
+				    rawlen--)
+					;
+			req_json_error(r, 422, "unknown_field", "unknown field "
+			    "%.*s; an endpoint has url, events, secret, "
+			    "description, enabled and standard_webhooks",
+			    (int)rawlen, raw);
+			return -1;
+		}
+		if (in->in_seen[f]++) {
+			req_json_error(r, 422, fields[f].f_code, "%s is given "
+			    "twice", fields[f].f_name);
+			return -1;
+		}
+		switch (f) {
+		case F_URL:
+			rc = get_str(doc, v, &in->in_url);
+			break;
+		case F_EVENTS:
+			rc = get_events(doc, v, in);
+			break;
+		case F_SECRET:
+			rc = get_str(doc, v, &in->in_secret);
+			break;
+		case F_DESC:
+			rc = get_str(doc, v, &in->in_desc);
+			if (rc == 0 && in->in_desc == NULL)
+				in->in_desc = xstrdup("");
+			break;
+		case F_ENABLED:
+			rc = json_bool(doc, v, &in->in_set.es_enabled);
+			break;
+		default:
+			rc = json_bool(doc, v,
+			    &in->in_set.es_standard_webhooks);
+			break;
+		}
+		if (rc == -1) {
+			req_json_error(r, 422, fields[f].f_code, "%s",
+			    type_msg[f]);
+			return -1;
+		}
+	}
+	in->in_set.es_url = in->in_url;
+	in->in_set.es_events = in->in_events;
+	in->in_set.es_nevents = in->in_nevents;
+	in->in_set.es_secret = in->in_secret;
+	in->in_set.es_description = in->in_desc;
+	return 0;
+}
+
+/* Run each field's validator; -1 after answering. */
+static int
+check_in(struct req *r, struct ep_in *in, int create)
+{
+	char		 err[600];
+	enum ep_err	 rc;
+
+	if (create && in->in_url == NULL) {
+		req_json_error(r, 422, "invalid_url", "url is required: the "
+		    "http or https URL that receives the events");
+		return -1;
+	}
+	if (create && in->in_events == NULL) {
+		req_json_error(r, 422, "invalid_events", "events is required: "
+		    "the event types to send, such as [\"leave.approved\"], "
+		    "[\"leave.*\"] or [\"*\"]");
+		return -1;
+	}
+	if (in->in_url != NULL && endpoint_check_url(in->in_url,
+	    r->r_cf->cf_allow_private, err, sizeof(err)) == -1) {
+		req_json_error(r, 422, "invalid_url", "%s", err);
+		return -1;
+	}
+	if (in->in_events != NULL && (rc = endpoint_check_events(r->r_db,
+	    in->in_events, in->in_nevents, err, sizeof(err))) != EP_OK) {
+		ep_error(r, rc, "invalid_events", err);
+		return -1;
+	}
+	if (in->in_secret != NULL && endpoint_check_secret(in->in_secret,
+	    err, sizeof(err)) == -1) {
+		req_json_error(r, 422, "invalid_secret", "%s", err);
+		return -1;
+	}
+	if (in->in_desc != NULL && endpoint_check_description(in->in_desc,
+	    err, sizeof(err)) == -1) {
+		req_json_error(r, 422, "invalid_description", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+put_bool(struct buf *b, const char *key, int v, int comma)
+{
+	if (comma)
+		buf_putc(b, ',');
+	jw_key(b, key);
+	buf_puts(b, v ? "true" : "false");
+}
+
+static void
+put_str(struct buf *b, const char *key, const char *v, int comma)
+{
+	if (comma)
+		buf_putc(b, ',');
+	jw_key(b, key);
+	jw_str(b, v);
+}
+
+/* The endpoint object; the secret only when it was just set. */
+static void
+ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
+{
+	size_t	 i;
+
+	buf_putc(b, '{');
+	jw_key(b, "id");
+	jw_int(b, (long long)ep->ep_id);
+	put_str(b, "url", ep->ep_url, 1);
+	put_str(b, "description", ep->ep_description, 1);
+	buf_putc(b, ',');
+	jw_key(b, "events");
+	buf_putc(b, '[');
+	for (i = 0; i < ep->ep_nevents; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		jw_str(b, ep->ep_events[i]);
+	}
+	buf_putc(b, ']');
+	put_bool(b, "enabled", ep->ep_enabled, 1);
+	put_str(b, "disabled_reason", ep->ep_disabled_reason, 1);
+	put_bool(b, "standard_webhooks", ep->ep_standard_webhooks, 1);
+	put_str(b, "created_at", ep->ep_created_at, 1);
+	put_str(b, "updated_at", ep->ep_updated_at, 1);
+	if (secret != NULL)
+		put_str(b, "secret", secret, 1);
+	buf_putc(b, '}');
+}
+
+/* Answer with endpoint id as stored now. */
+static void
+ep_answer(struct req *r, int status, unsigned long long id,
+    const char *secret)
+{
+	struct endpoint	 ep;
+	struct buf	 b;
+	enum ep_err	 rc;
+
+	if ((rc = endpoint_get(r->r_db, r->r_tenant, id, &ep)) != EP_OK) {
+		ep_error(r, rc, NULL, NULL);
+		return;
+	}
+	buf_init(&b);
+	ep_json(&b, &ep, secret);
+	req_json(r, status, &b);
+	OPENSSL_cleanse(b.b_data, b.b_len);
+	buf_free(&b);
+	endpoint_free(&ep);
+}
+
+void
+api_endpoints_list(struct req *r)
+{
+	struct endpoint	*eps;
+	struct buf	 b;
+	size_t		 limit, n, i;
+	unsigned long long cursor;
+	int		 more;
+	enum ep_err	 rc;
+
+	if (api_page(r, 50, 100, &limit, &cursor) == -1)
+		return;
+	if ((rc = endpoint_list(r->r_db, r->r_tenant, cursor, limit, &eps,
+	    &n, &more)) != EP_OK) {
+		ep_error(r, rc, NULL, NULL);
+		return;
+	}
+	buf_init(&b);
+	buf_puts(&b, "{\"data\":[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&b, ',');
+		ep_json(&b, &eps[i], NULL);
+	}
+	api_page_end(r, &b, more, n > 0 ? eps[n - 1].ep_id : 0);
+	buf_free(&b);
+	endpoint_free_list(eps, n);
+}
+
+/* Body, fields and validators of a create (create = 1) or a PATCH: 0,
+ * or -1 after answering (doc and in are then already freed). */
+static int
+read_in(struct req *r, struct json_doc *doc, struct ep_in *in, int create)
+{
+	memset(in, 0, sizeof(*in));
+	if (api_body(r, doc, 0) == -1)
+		return -1;
+	if (parse_in(r, doc, in) == 0 && check_in(r, in, create) == 0)
+		return 0;
+	in_free(in);
+	json_free(doc);
+	return -1;
+}
+
+void
+api_endpoints_create(struct req *r)
+{
+	struct json_doc		 doc;
+	struct ep_in		 in;
+	struct buf		 loc;
+	char			*secret = NULL;
+	unsigned long long	 id;
+	enum ep_err		 rc;
+
+	if (read_in(r, &doc, &in, 1) == -1)
+		return;
+	if ((rc = endpoint_create(r->r_db, r->r_tenant, &in.in_set, &id,
+	    &secret)) != EP_OK)
+		ep_error(r, rc, NULL, NULL);
+	else {
+		buf_init(&loc);
+		buf_printf(&loc, "/api/v1/endpoints/%llu", id);
+		req_add_header(r, "Location", buf_cstr(&loc));
+		buf_free(&loc);
+		ep_answer(r, 201, id, secret);
+	}
+	endpoint_secret_free(&secret);
+	in_free(&in);
+	json_free(&doc);
+}
+
+void
+api_endpoint_get(struct req *r)
+{
+	ep_answer(r, 200, r->r_ids[0], NULL);
+}
+
+void
+api_endpoint_patch(struct req *r)
+{
+	struct json_doc	 doc;
+	struct ep_in	 in;
+	enum ep_err	 rc;
+
+	if (read_in(r, &doc, &in, 0) == -1)
+		return;
+	if ((rc = endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
+	    &in.in_set)) != EP_OK)
+		ep_error(r, rc, NULL, NULL);
+	else
+		ep_answer(r, 200, r->r_ids[0], NULL);
+	in_free(&in);
+	json_free(&doc);
+}
+
+void
+api_endpoint_delete(struct req *r)
+{
+	enum ep_err	 rc;
+
+	if ((rc = endpoint_delete(r->r_db, r->r_tenant, r->r_ids[0])) !=
+	    EP_OK)
+		ep_error(r, rc, NULL, NULL);
+	else
+		req_respond(r, 204, NULL, "", 0);
+}
+
+void
+api_endpoint_rotate(struct req *r)
+{
+	char		*secret;
+	enum ep_err	 rc;
+
+	if ((rc = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
+	    &secret)) != EP_OK) {
+		ep_error(r, rc, NULL, NULL);
+		return;
+	}
+	ep_answer(r, 200, r->r_ids[0], secret);
+	endpoint_secret_free(&secret);
+}
+
+void
+api_endpoint_test(struct req *r)
+{
+	struct json_doc		 doc;
+	struct buf		 b;
+	char			*type = NULL, err[300];
+	unsigned long long	 eid, did;
+	int			 v, rc;
+
+	if ((rc = api_body(r, &doc, 1)) == -1)
+		return;
+	if (rc == 0) {
+		v = json_get(&doc, 0, "event");
+		if (doc.d_tok[0].t_type != JSON_OBJECT ||
+		    doc.d_tok[0].t_size != (v == -1 ? 0 : 1) ||
+		    (v != -1 && get_str(&doc, v, &type) == -1)) {
+			req_json_error(r, 422, "invalid_body", "the body is "
+			    "optional; when given it must be {\"event\": "
+			    "\"leave.approved\"} naming a catalog event type");
+			goto out;
+		}
+	}
+	if ((rc = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], type,
+	    &eid, &did, err, sizeof(err))) != EP_OK) {
+		ep_error(r, rc, "unknown_event_type", err);
+		goto out;
+	}
+	emit_wake(r->r_cf);
+	buf_init(&b);
+	buf_putc(&b, '{');
+	jw_key(&b, "event_id");
+	jw_int(&b, (long long)eid);
+	buf_putc(&b, ',');
+	jw_key(&b, "delivery_id");
+	jw_int(&b, (long long)did);
+	buf_putc(&b, '}');
+	req_json(r, 202, &b);
+	buf_free(&b);
+out:
+	free(type);
+	json_free(&doc);
+}

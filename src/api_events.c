@@ -1,0 +1,283 @@
+/* POST /api/v1/events: one event or a batch, all or nothing, with
+ * Idempotency-Key. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "emit.h"
+#include "json.h"
+#include "jsonw.h"
+#include "req.h"
+#include "routes.h"
+
+/* A deadlock is the database asking for the transaction again. */
+#define INGEST_TRIES	4
+#define IDEM_KEY_MAX	255
+
+enum ingest_rc {
+	ING_OK,		/* committed; the answer is in out */
+	ING_REPLAY,	/* a stored answer for the key is in out */
+	ING_RETRY,	/* deadlock or a lost race: run it again */
+	ING_DB		/* database error */
+};
+
+static int
+idem_key_ok(const char *k)
+{
+	size_t	 n = strlen(k), i;
+
+	if (n == 0 || n > IDEM_KEY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (k[i] < 0x20 || k[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The stored answer for key: 1 when one is fresh (status and body
+ * filled), 0 when none (a stale one sets *stale), -1 on error. */
+static int
+idem_lookup(struct db *db, const struct conf *cf, unsigned long long tenant,
+    const char *key, int *status, struct buf *out, int *stale)
+{
+	struct dbres	*r;
+	int		 rc = 0;
+
+	*stale = 0;
+	if (db_query(db, &r, "SELECT status_code, response, created_at >="
+	    " NOW(3) - INTERVAL ? MICROSECOND FROM idempotency_keys"
+	    " WHERE tenant_id = ? AND idem_key = ?", "ius",
+	    cf->cf_idempotency_ms * 1000, tenant, key) == -1)
+		return -1;
+	if (r->r_nrow == 1 && dbres_int(r, 0, 2) == 1) {
+		*status = (int)dbres_int(r, 0, 0);
+		buf_reset(out);
+		buf_add(out, dbres_get(r, 0, 1), dbres_len(r, 0, 1));
+		rc = 1;
+	} else if (r->r_nrow == 1)
+		*stale = 1;
+	dbres_free(r);
+	return rc;
+}
+
+static void
+answer(struct buf *out, int batch, const unsigned long long *ids,
+    const long long *nd, size_t n, long long total)
+{
+	size_t	 i;
+
+	buf_reset(out);
+	if (!batch) {
+		buf_putc(out, '{');
+		jw_key(out, "id");
+		jw_int(out, (long long)ids[0]);
+		buf_putc(out, ',');
+		jw_key(out, "deliveries");
+		jw_int(out, nd[0]);
+		buf_putc(out, '}');
+		return;
+	}
+	buf_putc(out, '{');
+	jw_key(out, "events");
+	buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(out, ',');
+		buf_putc(out, '{');
+		jw_key(out, "id");
+		jw_int(out, (long long)ids[i]);
+		buf_putc(out, ',');
+		jw_key(out, "deliveries");
+		jw_int(out, nd[i]);
+		buf_putc(out, '}');
+	}
+	buf_puts(out, "],");
+	jw_key(out, "deliveries");
+	jw_int(out, total);
+	buf_putc(out, '}');
+}
+
+/*
+ * One try of the whole ingest transaction.  With a key, its row is
+ * inserted last, with the answer, in the same transaction: of two
+ * concurrent requests with one key, the second insert waits for the
+ * first to commit and then fails as a duplicate, its events roll back,
+ * and it returns the first one's stored answer.
+ */
+static enum ingest_rc
+ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
+    const char *key, unsigned long long *ids, long long *nd, int *status,
+    struct buf *out, long long *total)
+{
+	struct db	*db = r->r_db;
+	size_t		 i;
+	int		 stale;
+
+	*total = 0;
+	if (db_begin(db) == -1)
+		return ING_DB;
+	if (key != NULL) {
+		switch (idem_lookup(db, r->r_cf, r->r_tenant, key, status, out,
+		    &stale)) {
+		case 1:
+			db_rollback(db);
+			return ING_REPLAY;
+		case -1:
+			goto fail;
+		}
+		/* An expired key is as good as absent. */
+		if (stale && db_exec(db, "DELETE FROM idempotency_keys WHERE"
+		    " tenant_id = ? AND idem_key = ? AND created_at <"
+		    " NOW(3) - INTERVAL ? MICROSECOND", "usi", r->r_tenant, key,
+		    r->r_cf->cf_idempotency_ms * 1000) == -1)
+			goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (emit_insert(db, r->r_tenant, &ev[i], &ids[i], &nd[i]) !=
+		    EMIT_OK)
+			goto fail;
+		*total += nd[i];
+	}
+	*status = 202;
+	answer(out, batch, ids, nd, n, *total);
+	if (key != NULL && db_exec(db, "INSERT INTO idempotency_keys"
+	    " (tenant_id, idem_key, status_code, response) VALUES"
+	    " (?, ?, ?, ?)", "usib", r->r_tenant, key, (long long)*status,
+	    out->b_data, out->b_len) == -1) {
+		if (!db_err_is_dup(db))
+			goto fail;
+		db_rollback(db);
+		/* Read outside the failed transaction: the winner's
+		 * committed row is visible now. */
+		switch (idem_lookup(db, r->r_cf, r->r_tenant, key, status,
+		    out, &stale)) {
+		case 1:
+			return ING_REPLAY;
+		case 0:
+			return ING_RETRY;
+		default:
+			return db_err_is_retry(db) ? ING_RETRY : ING_DB;
+		}
+	}
+	if (db_commit(db) == -1)
+		return db_err_is_retry(db) ? ING_RETRY : ING_DB;
+	return ING_OK;
+fail:
+	{
+		int retry = db_err_is_retry(db);
+
+		db_rollback(db);
+		return retry ? ING_RETRY : ING_DB;
+	}
+}
+
+static void
+ingest(struct req *r, const struct emit_event *ev, size_t n, int batch,
+    const char *key)
+{
+	unsigned long long	*ids;
+	long long		*nd, total = 0;
+	struct buf		 out;
+	enum ingest_rc		 rc = ING_RETRY;
+	int			 tries, status = 202;
+
+	ids = xcalloc(n, sizeof(*ids));
+	nd = xcalloc(n, sizeof(*nd));
+	buf_init(&out);
+	for (tries = 0; tries < INGEST_TRIES && rc == ING_RETRY; tries++)
+		rc = ingest_once(r, ev, n, batch, key, ids, nd, &status, &out,
+		    &total);
+	switch (rc) {
+	case ING_OK:
+		if (total > 0)
+			emit_wake(r->r_cf);
+		req_json(r, status, &out);
+		break;
+	case ING_REPLAY:
+		req_add_header(r, "Idempotent-Replayed", "true");
+		req_json(r, status, &out);
+		break;
+	case ING_RETRY:
+		req_add_header(r, "Retry-After", "1");
+		req_json_error(r, 503, "busy", "the database stayed busy; "
+		    "nothing was stored: retry shortly");
+		break;
+	case ING_DB:
+		req_db_error(r);
+		break;
+	}
+	buf_free(&out);
+	free(ids);
+	free(nd);
+}
+
+void
+api_events_post(struct req *r)
+{
+	struct json_doc		 doc;
+	struct emit_event	*ev = NULL;
+	const char		*key;
+	char			 err[512], where[48];
+	size_t			 n = 0, i;
+	int			 tok, batch;
+
+	key = req_header(r, "Idempotency-Key");
+	if (key != NULL && !idem_key_ok(key)) {
+		req_json_error(r, 400, "invalid_idempotency_key", "the "
+		    "Idempotency-Key header must be 1 to %d printable ASCII "
+		    "characters, such as a UUID", IDEM_KEY_MAX);
+		return;
+	}
+	if (api_body(r, &doc, 0) == -1)
+		return;
+	batch = doc.d_tok[0].t_type == JSON_ARRAY;
+	if (!batch && doc.d_tok[0].t_type != JSON_OBJECT) {
+		req_json_error(r, 422, "invalid_event", "the body must be an "
+		    "event object {\"event\": ..., \"data\": {...}} or an array"
+		    " of them");
+		goto out;
+	}
+	n = batch ? (size_t)doc.d_tok[0].t_size : 1;
+	if (n == 0 || n > r->r_cf->cf_max_batch) {
+		req_json_error(r, 422, "invalid_batch", "a batch holds 1 to %u"
+		    " events (this one has %zu): split it into several "
+		    "requests", r->r_cf->cf_max_batch, n);
+		goto out;
+	}
+	ev = xcalloc(n, sizeof(*ev));
+	for (i = 0, tok = batch ? 1 : 0; i < n; i++, tok = json_skip(&doc,
+	    tok)) {
+		switch (emit_parse(r->r_db, &doc, tok, &ev[i], err,
+		    sizeof(err))) {
+		case EMIT_OK:
+			continue;
+		case EMIT_INVALID:
+			where[0] = '\0';
+			if (batch)
+				snprintf(where, sizeof(where), "event at index "
+				    "%zu: ", i);
+			/* emit_parse words the message; its start says
+			 * which kind it is. */
+			req_json_error(r, 422, strncmp(err, "unknown event type",
+			    18) == 0 ? "unknown_event_type" : "invalid_event",
+			    "%s%s", where, err);
+			break;
+		default:
+			req_db_error(r);
+			break;
+		}
+		n = i + 1;
+		goto out;
+	}
+	ingest(r, ev, n, batch, key);
+out:
+	for (i = 0; ev != NULL && i < n; i++)
+		emit_event_free(&ev[i]);
+	free(ev);
+	json_free(&doc);
+}

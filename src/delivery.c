@@ -1,0 +1,175 @@
+/* The delivery model outside the send loop. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "delivery.h"
+#include "endpoint.h"
+
+/* The columns of enum dl_col up to DC_LAST_DURATION_MS. */
+#define DL_COLS \
+	"d.id, d.event_id, ev.event_type, d.endpoint_id, d.status," \
+	" d.attempts, CASE WHEN d.status = 'pending' THEN " \
+	EP_SQL_TIME("d.next_attempt_at") " END, d.last_status_code," \
+	" d.last_error, " EP_SQL_TIME("d.last_attempt_at") ", " \
+	EP_SQL_TIME("d.created_at") ", d.last_duration_ms"
+/* Retention may purge an event before its deliveries: LEFT JOIN. */
+#define DL_FROM \
+	" FROM deliveries d LEFT JOIN events ev ON ev.id = d.event_id"
+
+int
+delivery_status_ok(const char *s)
+{
+	static const char *const st[] = {
+		"pending", "paused", "delivered", "failed", "dropped"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+		if (strcmp(s, st[i]) == 0)
+			return 1;
+	return 0;
+}
+
+enum dl_err
+delivery_list(struct db *db, unsigned long long tenant,
+    unsigned long long endpoint, const char *status,
+    unsigned long long before, size_t limit, struct dbres **rows,
+    int *more)
+{
+	struct dbres	*r;
+	int		 rc;
+
+	*rows = NULL;
+	*more = 0;
+	switch (endpoint_owned(db, tenant, endpoint, 0)) {
+	case EP_OK:
+		break;
+	case EP_NOTFOUND:
+		return DL_NOTFOUND;
+	default:
+		return DL_DB;
+	}
+	if (before == 0)
+		before = UINT64_MAX;
+	/* One row more than asked says whether there is a next page.  Two
+	 * statements rather than "? IS NULL OR": each gets its own index,
+	 * (endpoint_id, id) and (endpoint_id, status, id). */
+	if (status == NULL)
+		rc = db_query(db, &r, "SELECT " DL_COLS DL_FROM
+		    " WHERE d.endpoint_id = ? AND d.tenant_id = ? AND d.id < ?"
+		    " ORDER BY d.id DESC LIMIT ?", "uuui", endpoint, tenant,
+		    before, (long long)limit + 1);
+	else
+		rc = db_query(db, &r, "SELECT " DL_COLS DL_FROM
+		    " WHERE d.endpoint_id = ? AND d.status = ? AND"
+		    " d.tenant_id = ? AND d.id < ?"
+		    " ORDER BY d.id DESC LIMIT ?", "usuui", endpoint, status,
+		    tenant, before, (long long)limit + 1);
+	if (rc == -1)
+		return DL_DB;
+	if (r->r_nrow > limit) {
+		r->r_nrow = limit;
+		*more = 1;
+		/* dbres_free frees r_nrow rows: release the extra one now. */
+		for (rc = 0; rc < (int)r->r_ncol; rc++)
+			free(r->r_val[limit * r->r_ncol + (size_t)rc]);
+	}
+	*rows = r;
+	return DL_OK;
+}
+
+enum dl_err
+delivery_get(struct db *db, unsigned long long tenant, unsigned long long id,
+    struct dbres **row, struct dbres **attempts)
+{
+	*row = *attempts = NULL;
+	if (db_query(db, row, "SELECT " DL_COLS ", ev.occurred_at, ev.data,"
+	    " ep.url, ep.format" DL_FROM " LEFT JOIN endpoints ep ON"
+	    " ep.id = d.endpoint_id WHERE d.id = ? AND d.tenant_id = ?", "uu",
+	    id, tenant) == -1)
+		return DL_DB;
+	if ((*row)->r_nrow != 1) {
+		dbres_free(*row);
+		*row = NULL;
+		return DL_NOTFOUND;
+	}
+	/* Bounded: a delivery makes at most a handful of scheduled
+	 * attempts, but manual redeliveries could add any number. */
+	if (db_query(db, attempts, "SELECT id, " EP_SQL_TIME("started_at")
+	    ", duration_ms, status_code, error, response_snippet,"
+	    " request_headers FROM attempts WHERE delivery_id = ? ORDER BY id LIMIT 1000",
+	    "u", id) == -1) {
+		dbres_free(*row);
+		*row = NULL;
+		return DL_DB;
+	}
+	return DL_OK;
+}
+
+int
+delivery_redeliver(struct db *db, unsigned long long tenant,
+    unsigned long long id)
+{
+	struct dbres	*r;
+	long long	 n;
+	enum dl_err	 rc;
+
+	/*
+	 * A pending row with claimed_by set and a lease still running is
+	 * in a dispatcher's hands; making it due now would let a second
+	 * dispatcher send it in parallel.  Anything else, including an
+	 * expired lease, may be made due now.
+	 */
+	n = db_exec(db, "UPDATE deliveries d SET d.status = 'pending',"
+	    " d.next_attempt_at = NOW(3), d.completed_at = NULL"
+	    " WHERE d.id = ? AND d.tenant_id = ?"
+	    " AND NOT (d.status = 'pending' AND d.claimed_by IS NOT NULL"
+	    " AND d.next_attempt_at > NOW(3))"
+	    " AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id)",
+	    "uu", id, tenant);
+	if (n == -1)
+		return DL_DB;
+	if (n > 0)
+		return DL_OK;
+	if (db_query(db, &r, "SELECT e.id IS NULL FROM deliveries d"
+	    " LEFT JOIN endpoints e ON e.id = d.endpoint_id"
+	    " WHERE d.id = ? AND d.tenant_id = ?", "uu", id, tenant) == -1)
+		return DL_DB;
+	if (r->r_nrow == 0)
+		rc = DL_NOTFOUND;
+	else if (dbres_int(r, 0, 0) == 1)
+		rc = DL_GONE;
+	else
+		rc = DL_BUSY;
+	dbres_free(r);
+	return rc;
+}
+
+long long
+delivery_pause_endpoint(struct db *db, unsigned long long endpoint)
+{
+	return db_exec(db, "UPDATE deliveries SET status = 'paused'"
+	    " WHERE endpoint_id = ? AND status = 'pending'"
+	    " AND claimed_by IS NULL", "u", endpoint);
+}
+
+long long
+delivery_resume_endpoint(struct db *db, unsigned long long endpoint)
+{
+	return db_exec(db, "UPDATE deliveries SET status = 'pending',"
+	    " next_attempt_at = NOW(3) WHERE endpoint_id = ?"
+	    " AND status = 'paused'", "u", endpoint);
+}
+
+long long
+delivery_fail_endpoint(struct db *db, unsigned long long endpoint,
+    const char *reason)
+{
+	return db_exec(db, "UPDATE deliveries SET status = 'failed',"
+	    " last_error = ?, completed_at = NOW(3) WHERE endpoint_id = ?"
+	    " AND status IN ('pending', 'paused')", "su", reason, endpoint);
+}

@@ -1,0 +1,84 @@
+/* The delivery model as the API, the admin pages and the dispatcher see
+ * it from outside the send loop: listing, one delivery with its attempts,
+ * redelivery, and the state changes that follow an endpoint's. */
+#ifndef WH_DELIVERY_H
+#define WH_DELIVERY_H
+
+#include <stddef.h>
+
+struct db;
+struct dbres;
+
+enum dl_err {
+	DL_OK = 0,
+	DL_NOTFOUND,	/* not this tenant's (or no such row) */
+	DL_BUSY,	/* being sent right now */
+	DL_GONE,	/* its endpoint was deleted */
+	DL_DB		/* database error: req_db_error */
+};
+
+/* Columns of the rows delivery_list and delivery_get return, all text
+ * (times RFC 3339 UTC, NULL when unset).  next_attempt_at is NULL
+ * unless the delivery is pending. */
+enum dl_col {
+	DC_ID,
+	DC_EVENT_ID,
+	DC_EVENT,		/* event type */
+	DC_ENDPOINT_ID,
+	DC_STATUS,
+	DC_ATTEMPTS,
+	DC_NEXT_ATTEMPT_AT,
+	DC_LAST_STATUS_CODE,
+	DC_LAST_ERROR,
+	DC_LAST_ATTEMPT_AT,
+	DC_CREATED_AT,
+	DC_LAST_DURATION_MS,	/* of the last attempt, NULL before one */
+	DC_OCCURRED_AT,		/* delivery_get only */
+	DC_DATA,		/* delivery_get only: the raw event data */
+	DC_URL,			/* delivery_get only: the endpoint's URL */
+	DC_FORMAT		/* delivery_get only: the endpoint's format */
+};
+
+/* Columns of the attempt rows delivery_get returns, oldest first. */
+enum dl_attempt_col {
+	AC_ID,
+	AC_STARTED_AT,
+	AC_DURATION_MS,
+	AC_STATUS_CODE,
+	AC_ERROR,
+	AC_RESPONSE,
+	AC_HEADERS		/* the request headers sent, one per line */
+};
+
+/* pending, paused, delivered, failed or dropped? */
+int	delivery_status_ok(const char *);
+
+/* The endpoint's deliveries with id < before (0: from the newest),
+ * newest first, at most limit; status NULL for all.  *more says whether
+ * another page follows. */
+enum dl_err	delivery_list(struct db *, unsigned long long tenant,
+		    unsigned long long endpoint, const char *status,
+		    unsigned long long before, size_t limit,
+		    struct dbres **rows, int *more);
+/* One delivery (one row) and its attempts. */
+enum dl_err	delivery_get(struct db *, unsigned long long tenant,
+		    unsigned long long id, struct dbres **row,
+		    struct dbres **attempts);
+/* Due now, whatever its state, unless a dispatcher holds it; attempts
+ * already made stay in the history.  Returns an enum dl_err. */
+int		delivery_redeliver(struct db *, unsigned long long tenant,
+		    unsigned long long id);
+
+/* State changes for all of an endpoint's deliveries; the caller owns the
+ * endpoint (and usually the transaction).  Rows changed, or -1.
+ * Pause: pending deliveries no dispatcher holds become paused. */
+long long	delivery_pause_endpoint(struct db *,
+		    unsigned long long endpoint);
+/* Resume: paused deliveries become pending, due now. */
+long long	delivery_resume_endpoint(struct db *,
+		    unsigned long long endpoint);
+/* Fail: pending and paused deliveries become failed with reason. */
+long long	delivery_fail_endpoint(struct db *, unsigned long long endpoint,
+		    const char *reason);
+
+#endif

@@ -1,0 +1,176 @@
+/* The body and headers of one delivery attempt (see payload.h). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "jsonw.h"
+#include "payload.h"
+#include "version.h"
+
+typedef void	(*payload_body_fn)(const struct payload_src *, struct buf *);
+
+/* The seed's shape, contract: data goes out byte for byte as ingested,
+ * so a producer's number formatting and escapes survive untouched. */
+static void
+body_momentumpro(const struct payload_src *ps, struct buf *b)
+{
+	buf_puts(b, "{\"event\":");
+	jw_str(b, ps->ps_type);
+	buf_puts(b, ",\"occurred_at\":");
+	jw_str(b, ps->ps_occurred_at);
+	buf_puts(b, ",\"data\":");
+	buf_add(b, ps->ps_data, ps->ps_data_len);
+	buf_putc(b, '}');
+}
+
+static const struct {
+	const char	*f_name;
+	payload_body_fn	 f_body;
+} formats[] = {
+	{ "momentumpro", body_momentumpro },
+};
+
+static payload_body_fn
+format_find(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL || *name == '\0')
+		name = "momentumpro";
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(formats[i].f_name, name) == 0)
+			return formats[i].f_body;
+	return NULL;
+}
+
+int
+payload_format_known(const char *name)
+{
+	return format_find(name) != NULL;
+}
+
+static void
+add_header(struct payload *pl, const char *name, const char *value)
+{
+	struct buf	 h;
+
+	/* The fixed set below never reaches the bound. */
+	if (pl->pl_nhdr == PAYLOAD_MAXHDR)
+		abort();
+	buf_init(&h);
+	buf_printf(&h, "%s: %s", name, value);
+	pl->pl_hdr[pl->pl_nhdr++] = buf_release(&h);
+}
+
+/* Standard Webhooks signs "id.timestamp.body" with the base64-decoded
+ * part of a "whsec_" secret, as that spec's libraries do; any other
+ * secret is used as its bytes, so every secret works with both. */
+static int
+standard_signature(const struct payload_src *ps, const char *id,
+    const char *ts, const struct buf *body, struct buf *out)
+{
+	const char	*s = ps->ps_secret;
+	unsigned char	*key, mac[CR_SHA256_LEN];
+	size_t		 slen = strlen(s), klen;
+	long		 n = -1;
+	struct buf	 msg;
+	int		 rc;
+
+	key = xmalloc(slen + 1);
+	if (strncmp(s, "whsec_", 6) == 0)
+		n = cr_b64_decode(s + 6, slen - 6, key, slen);
+	if (n > 0)
+		klen = (size_t)n;
+	else {
+		memcpy(key, s, slen);
+		klen = slen;
+	}
+	buf_init(&msg);
+	buf_printf(&msg, "%s.%s.", id, ts);
+	buf_add(&msg, body->b_data, body->b_len);
+	rc = cr_hmac_sha256(key, klen, msg.b_data, msg.b_len, mac);
+	OPENSSL_cleanse(key, slen + 1);
+	free(key);
+	buf_free(&msg);
+	if (rc == -1)
+		return -1;
+	buf_puts(out, "v1,");
+	cr_b64_encode(mac, sizeof(mac), 0, out);
+	return 0;
+}
+
+int
+payload_build(const struct payload_src *ps, struct payload *pl, char *err,
+    size_t errsz)
+{
+	payload_body_fn	 body;
+	char		 id[24], ts[24], sig[65];
+	struct buf	 std;
+
+	memset(pl, 0, sizeof(*pl));
+	buf_init(&pl->pl_body);
+	if ((body = format_find(ps->ps_format)) == NULL) {
+		snprintf(err, errsz, "unknown payload format '%s'",
+		    ps->ps_format);
+		return -1;
+	}
+	body(ps, &pl->pl_body);
+	if (cr_sign_hex(ps->ps_secret, pl->pl_body.b_data, pl->pl_body.b_len,
+	    sig) == -1) {
+		snprintf(err, errsz, "cannot compute the signature");
+		return -1;
+	}
+	snprintf(id, sizeof(id), "%llu", ps->ps_delivery);
+	snprintf(ts, sizeof(ts), "%" PRId64, ps->ps_timestamp);
+	add_header(pl, "Content-Type", "application/json");
+	add_header(pl, "User-Agent", ps->ps_user_agent != NULL ?
+	    ps->ps_user_agent : WH_USER_AGENT);
+	add_header(pl, "X-Momentumpro-Event", ps->ps_type);
+	add_header(pl, "X-Momentumpro-Delivery", id);
+	add_header(pl, "X-Momentumpro-Timestamp", ts);
+	add_header(pl, "X-Momentumpro-Signature", sig);
+	if (ps->ps_standard) {
+		buf_init(&std);
+		if (standard_signature(ps, id, ts, &pl->pl_body, &std) == -1) {
+			buf_free(&std);
+			snprintf(err, errsz, "cannot compute the signature");
+			return -1;
+		}
+		add_header(pl, "webhook-id", id);
+		add_header(pl, "webhook-timestamp", ts);
+		add_header(pl, "webhook-signature", buf_cstr(&std));
+		buf_free(&std);
+	}
+	return 0;
+}
+
+void
+payload_headers_text(const struct payload *pl, struct buf *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->pl_nhdr; i++) {
+		buf_puts(out, pl->pl_hdr[i]);
+		buf_putc(out, '\n');
+	}
+}
+
+void
+payload_free(struct payload *pl)
+{
+	size_t	 i;
+
+	if (pl == NULL)
+		return;
+	buf_free(&pl->pl_body);
+	for (i = 0; i < pl->pl_nhdr; i++)
+		free(pl->pl_hdr[i]);
+	pl->pl_nhdr = 0;
+}

@@ -1,0 +1,644 @@
+/*
+ * Sending claimed deliveries over libcurl's multi interface, the pattern
+ * of curl's 10-at-a-time.c: transfers are added while there is room and
+ * finished ones are read back with curl_multi_info_read.
+ *
+ * All easy handles live in one multi handle, so they share its
+ * connection cache and a receiver's keep-alive connection serves the
+ * next delivery to it.  Easy handles are kept and reset, not recreated.
+ *
+ * Per endpoint at most endpoint_concurrency requests are in flight and
+ * as many more wait here for a slot.  Beyond that a job is given back
+ * to be released with a delay ("deferred"): a claimed row waiting here
+ * holds a lease and a slot of the dispatcher's budget, so a slow or dead
+ * endpoint must not collect them while others wait in the queue.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "claim.h"
+#include "conf.h"
+#include "log.h"
+#include "netguard.h"
+#include "payload.h"
+#include "send.h"
+#include "url.h"
+#include "util.h"
+
+#define EP_BUCKETS	1024
+/* Response bytes read and thrown away before the connection is cut: a
+ * receiver streaming a huge answer must not hold a slot until timeout. */
+#define DISCARD_MAX	(1024 * 1024)
+/* Deferral estimates: a floor for an endpoint not yet measured, and the
+ * furthest a saturated endpoint's next job is pushed back. */
+#define EST_MIN_MS	100
+#define DEFER_MAX_MS	(15 * 60 * 1000)
+
+struct ep {
+	unsigned long long	 ep_id;
+	unsigned		 ep_busy;	/* in flight */
+	unsigned		 ep_nwait;
+	struct job		*ep_head;	/* waiting, FIFO by j_next */
+	struct job		*ep_tail;
+	int64_t			 ep_est;	/* mean request time, ms */
+	int64_t			 ep_virt;	/* last deferral slot, mono ms */
+	int			 ep_gone;	/* answered 410 meanwhile */
+	struct ep		*ep_next;	/* hash chain */
+};
+
+struct xfer {
+	struct sender		*x_snd;
+	CURL			*x_easy;
+	struct job		*x_job;		/* NULL when idle */
+	struct ep		*x_ep;
+	struct attempt		*x_at;
+	struct payload		 x_pl;
+	struct curl_slist	*x_hdrs;
+	size_t			 x_discarded;
+	int			 x_cut;
+	char			 x_refused[200];
+	char			 x_errbuf[CURL_ERROR_SIZE];
+	struct xfer		*x_next;	/* free list */
+};
+
+struct sender {
+	const struct conf	*s_cf;
+	CURLM			*s_multi;
+	struct xfer		**s_all;
+	size_t			 s_nall;
+	struct xfer		*s_free;
+	size_t			 s_inflight;
+	size_t			 s_waiting;
+	struct ep		*s_eps[EP_BUCKETS];
+	size_t			 s_neps;
+	send_done_fn		 s_done;
+	void			*s_arg;
+};
+
+void
+attempt_free(struct attempt *at)
+{
+	if (at == NULL)
+		return;
+	free(at->at_location);
+	free(at->at_headers);
+	buf_free(&at->at_snippet);
+	free(at);
+}
+
+struct sender *
+send_new(const struct conf *cf, send_done_fn done, void *arg)
+{
+	struct sender	*s;
+	long		 maxconn;
+
+	s = xcalloc(1, sizeof(*s));
+	s->s_cf = cf;
+	s->s_done = done;
+	s->s_arg = arg;
+	if ((s->s_multi = curl_multi_init()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	/* Room to keep one idle connection per transfer slot and more, so
+	 * keep-alive survives a burst across many receivers. */
+	maxconn = (long)cf->cf_concurrency * 2;
+	if (maxconn < 32)
+		maxconn = 32;
+	curl_multi_setopt(s->s_multi, CURLMOPT_MAXCONNECTS, maxconn);
+	return s;
+}
+
+static struct ep *
+ep_get(struct sender *s, unsigned long long id)
+{
+	struct ep	**b = &s->s_eps[id % EP_BUCKETS], *ep;
+
+	for (ep = *b; ep != NULL; ep = ep->ep_next)
+		if (ep->ep_id == id)
+			return ep;
+	ep = xcalloc(1, sizeof(*ep));
+	ep->ep_id = id;
+	ep->ep_next = *b;
+	*b = ep;
+	s->s_neps++;
+	return ep;
+}
+
+/* Forget idle endpoints once many have been seen; what is lost is only
+ * a timing estimate. */
+static void
+ep_sweep(struct sender *s)
+{
+	struct ep	**pp, *ep;
+	int64_t		 now = util_mono_ms();
+	size_t		 i;
+
+	if (s->s_neps < 4096)
+		return;
+	for (i = 0; i < EP_BUCKETS; i++)
+		for (pp = &s->s_eps[i]; (ep = *pp) != NULL;) {
+			if (ep->ep_busy == 0 && ep->ep_nwait == 0 &&
+			    ep->ep_virt < now) {
+				*pp = ep->ep_next;
+				free(ep);
+				s->s_neps--;
+			} else
+				pp = &ep->ep_next;
+		}
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	if (x->x_easy != NULL)
+		curl_easy_cleanup(x->x_easy);
+	free(x);
+}
+
+void
+send_free(struct sender *s)
+{
+	struct ep	*ep, *next;
+	size_t		 i;
+
+	if (s == NULL)
+		return;
+	send_stop(s, 1);
+	for (i = 0; i < s->s_nall; i++)
+		xfer_free(s->s_all[i]);
+	free(s->s_all);
+	for (i = 0; i < EP_BUCKETS; i++)
+		for (ep = s->s_eps[i]; ep != NULL; ep = next) {
+			next = ep->ep_next;
+			free(ep);
+		}
+	curl_multi_cleanup(s->s_multi);
+	free(s);
+}
+
+size_t
+send_busy(const struct sender *s)
+{
+	return s->s_inflight + s->s_waiting;
+}
+
+size_t
+send_inflight(const struct sender *s)
+{
+	return s->s_inflight;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	struct attempt	*at = x->x_at;
+	size_t		 len = size * n, cap = x->x_snd->s_cf->cf_response_capture;
+	size_t		 take = 0;
+
+	if (at->at_snippet.b_len < cap) {
+		take = cap - at->at_snippet.b_len;
+		if (take > len)
+			take = len;
+		buf_add(&at->at_snippet, p, take);
+	}
+	x->x_discarded += len - take;
+	if (x->x_discarded > DISCARD_MAX) {
+		x->x_cut = 1;
+		return 0;
+	}
+	return len;
+}
+
+/*
+ * The SSRF guard.  libcurl asks here for every address it is about to
+ * connect to, after DNS, so a name that resolves (or re-resolves) to an
+ * internal address is refused before any packet leaves.
+ */
+static curl_socket_t
+on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer	*x = arg;
+	const char	*why = "not an Internet connection";
+	char		 host[INET6_ADDRSTRLEN] = "?";
+	const void	*ip = NULL;
+
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    ng_addr_allowed(&a->addr, (socklen_t)a->addrlen, &why))
+		return socket(a->family, a->socktype | SOCK_CLOEXEC,
+		    a->protocol);
+	if (a->family == AF_INET)
+		ip = &((const struct sockaddr_in *)(void *)&a->addr)->sin_addr;
+	else if (a->family == AF_INET6)
+		ip = &((const struct sockaddr_in6 *)(void *)&a->addr)->
+		    sin6_addr;
+	if (ip != NULL)
+		inet_ntop(a->family, ip, host, sizeof(host));
+	/* The first refusal names the address; curl may try others. */
+	if (x->x_refused[0] == '\0')
+		snprintf(x->x_refused, sizeof(x->x_refused), "refused to "
+		    "connect to %s: %s (allow_private_networks = no)", host,
+		    why);
+	return CURL_SOCKET_BAD;
+}
+
+static struct xfer *
+xfer_get(struct sender *s)
+{
+	struct xfer	*x;
+
+	if ((x = s->s_free) != NULL) {
+		s->s_free = x->x_next;
+		curl_easy_reset(x->x_easy);
+	} else {
+		x = xcalloc(1, sizeof(*x));
+		x->x_snd = s;
+		if ((x->x_easy = curl_easy_init()) == NULL) {
+			free(x);
+			return NULL;
+		}
+		s->s_all = xrealloc(s->s_all, (s->s_nall + 1) *
+		    sizeof(*s->s_all));
+		s->s_all[s->s_nall++] = x;
+	}
+	x->x_job = NULL;
+	x->x_ep = NULL;
+	x->x_at = NULL;
+	x->x_hdrs = NULL;
+	x->x_discarded = 0;
+	x->x_cut = 0;
+	x->x_refused[0] = '\0';
+	x->x_errbuf[0] = '\0';
+	memset(&x->x_pl, 0, sizeof(x->x_pl));
+	return x;
+}
+
+static void
+xfer_put(struct sender *s, struct xfer *x)
+{
+	curl_slist_free_all(x->x_hdrs);
+	x->x_hdrs = NULL;
+	payload_free(&x->x_pl);
+	x->x_job = NULL;
+	x->x_at = NULL;
+	x->x_next = s->s_free;
+	s->s_free = x;
+}
+
+static void
+set_options(struct sender *s, struct xfer *x)
+{
+	const struct conf	*cf = s->s_cf;
+	CURL			*e = x->x_easy;
+
+	curl_easy_setopt(e, CURLOPT_URL, x->x_job->j_url);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->x_pl.pl_body.b_data);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)x->x_pl.pl_body.b_len);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->x_hdrs);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->x_errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cf->cf_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)cf->cf_connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* No proxy from the environment: the guard must judge the
+	 * receiver's address, not a proxy's. */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	if (!cf->cf_allow_private) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
+		    on_open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
+}
+
+/* Build what is sent.  -1 with the attempt filled when it cannot be. */
+static int
+prepare(struct sender *s, struct xfer *x)
+{
+	const struct conf	*cf = s->s_cf;
+	struct job		*j = x->x_job;
+	struct attempt		*at = x->x_at;
+	struct payload_src	 ps;
+	struct url		 u;
+	struct buf		 h;
+	size_t			 i;
+
+	if (j->j_secret == NULL) {
+		at->at_fail = SF_LOCAL;
+		snprintf(at->at_error, sizeof(at->at_error), "the endpoint "
+		    "secret does not open with the dispatcher's master key");
+		return -1;
+	}
+	if (url_parse(j->j_url, &u, at->at_error, sizeof(at->at_error))
+	    == -1) {
+		at->at_fail = SF_INVALID;
+		return -1;
+	}
+	url_free(&u);
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_delivery = j->j_id;
+	ps.ps_format = j->j_format;
+	ps.ps_type = j->j_type;
+	ps.ps_occurred_at = j->j_occurred_at;
+	ps.ps_data = j->j_data;
+	ps.ps_data_len = j->j_data_len;
+	ps.ps_secret = j->j_secret;
+	ps.ps_standard = j->j_standard;
+	ps.ps_user_agent = cf->cf_user_agent;
+	ps.ps_timestamp = util_now_ms() / 1000;
+	if (payload_build(&ps, &x->x_pl, at->at_error,
+	    sizeof(at->at_error)) == -1) {
+		at->at_fail = SF_INVALID;
+		return -1;
+	}
+	buf_init(&h);
+	payload_headers_text(&x->x_pl, &h);
+	at->at_headers = buf_release(&h);
+	for (i = 0; i < x->x_pl.pl_nhdr; i++)
+		x->x_hdrs = curl_slist_append(x->x_hdrs, x->x_pl.pl_hdr[i]);
+	/* An empty value removes curl's own header: no 100-continue
+	 * round trip, which some receivers never answer. */
+	x->x_hdrs = curl_slist_append(x->x_hdrs, "Expect:");
+	if (x->x_hdrs == NULL) {
+		at->at_fail = SF_LOCAL;
+		snprintf(at->at_error, sizeof(at->at_error), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static struct attempt *
+attempt_new(void)
+{
+	struct attempt	*at;
+
+	at = xcalloc(1, sizeof(*at));
+	buf_init(&at->at_snippet);
+	at->at_started = at->at_ended = util_mono_ms();
+	return at;
+}
+
+/* Start j now; the ep has a free slot.  A job that fails before any
+ * request is made goes straight back with its attempt. */
+static void
+start(struct sender *s, struct ep *ep, struct job *j)
+{
+	struct xfer	*x;
+	struct attempt	*at = attempt_new();
+	CURLMcode	 mc;
+
+	if ((x = xfer_get(s)) == NULL) {
+		at->at_fail = SF_LOCAL;
+		snprintf(at->at_error, sizeof(at->at_error),
+		    "curl_easy_init failed");
+		s->s_done(s->s_arg, j, SEND_SENT, at);
+		return;
+	}
+	x->x_job = j;
+	x->x_ep = ep;
+	x->x_at = at;
+	if (prepare(s, x) == -1) {
+		xfer_put(s, x);
+		s->s_done(s->s_arg, j, SEND_SENT, at);
+		return;
+	}
+	set_options(s, x);
+	at->at_started = util_mono_ms();
+	if ((mc = curl_multi_add_handle(s->s_multi, x->x_easy)) != CURLM_OK) {
+		at->at_fail = SF_LOCAL;
+		snprintf(at->at_error, sizeof(at->at_error), "%s",
+		    curl_multi_strerror(mc));
+		xfer_put(s, x);
+		s->s_done(s->s_arg, j, SEND_SENT, at);
+		return;
+	}
+	ep->ep_busy++;
+	s->s_inflight++;
+}
+
+static struct job *
+ep_pop(struct sender *s, struct ep *ep)
+{
+	struct job	*j = ep->ep_head;
+
+	if (j == NULL)
+		return NULL;
+	if ((ep->ep_head = j->j_next) == NULL)
+		ep->ep_tail = NULL;
+	j->j_next = NULL;
+	ep->ep_nwait--;
+	s->s_waiting--;
+	return j;
+}
+
+/* Start what waits for ep while it has room, or hand it all back when
+ * the endpoint went away. */
+static void
+ep_pump(struct sender *s, struct ep *ep)
+{
+	struct job	*j;
+
+	while (ep->ep_head != NULL) {
+		if (ep->ep_gone) {
+			j = ep_pop(s, ep);
+			s->s_done(s->s_arg, j, SEND_PAUSE, NULL);
+			continue;
+		}
+		if (ep->ep_busy >= s->s_cf->cf_endpoint_concurrency)
+			break;
+		start(s, ep, ep_pop(s, ep));
+	}
+}
+
+enum send_take
+send_take(struct sender *s, struct job *j, int64_t *defer_ms)
+{
+	struct ep	*ep = ep_get(s, j->j_endpoint);
+	unsigned	 cap = s->s_cf->cf_endpoint_concurrency;
+	int64_t		 now, est, per;
+
+	/* The claim read the endpoint after any 410 we saw: trust it. */
+	ep->ep_gone = 0;
+	if (ep->ep_busy < cap && ep->ep_head == NULL) {
+		start(s, ep, j);
+		return SEND_STARTED;
+	}
+	if (ep->ep_nwait < cap) {
+		j->j_next = NULL;
+		if (ep->ep_tail != NULL)
+			ep->ep_tail->j_next = j;
+		else
+			ep->ep_head = j;
+		ep->ep_tail = j;
+		ep->ep_nwait++;
+		s->s_waiting++;
+		return SEND_QUEUED;
+	}
+	/* Saturated: the endpoint finishes about cap requests per mean
+	 * request time.  Space deferred jobs out at that rate after what
+	 * is in flight and waiting, so they come back as it has room and
+	 * the queue behind them moves on meanwhile. */
+	now = util_mono_ms();
+	est = ep->ep_est > EST_MIN_MS ? ep->ep_est : EST_MIN_MS;
+	per = est / cap > 1 ? est / cap : 1;
+	if (ep->ep_virt < now + 2 * est)
+		ep->ep_virt = now + 2 * est;
+	ep->ep_virt += per;
+	if (ep->ep_virt > now + DEFER_MAX_MS)
+		ep->ep_virt = now + DEFER_MAX_MS;
+	*defer_ms = ep->ep_virt - now;
+	return SEND_DEFER;
+}
+
+static void
+finish(struct sender *s, struct xfer *x, CURLcode rc)
+{
+	struct attempt	*at = x->x_at;
+	struct job	*j = x->x_job;
+	struct ep	*ep = x->x_ep;
+	long		 code = 0;
+	curl_off_t	 ra = 0;
+	char		*loc = NULL;
+
+	at->at_ended = util_mono_ms();
+	curl_easy_getinfo(x->x_easy, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && x->x_cut &&
+	    code > 0)) {
+		at->at_fail = SF_NONE;
+		at->at_status = code;
+		if (code >= 300 && code < 400 && curl_easy_getinfo(x->x_easy,
+		    CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
+			at->at_location = xstrdup(loc);
+		if (curl_easy_getinfo(x->x_easy, CURLINFO_RETRY_AFTER, &ra) ==
+		    CURLE_OK && ra > 0)
+			at->at_retry_after = ra > 86400 * 365 ? 86400 * 365 :
+			    (long)ra;
+	} else if (x->x_refused[0] != '\0') {
+		at->at_fail = SF_REFUSED;
+		snprintf(at->at_error, sizeof(at->at_error), "%s",
+		    x->x_refused);
+	} else {
+		at->at_fail = rc == CURLE_UNSUPPORTED_PROTOCOL ||
+		    rc == CURLE_URL_MALFORMAT ? SF_INVALID : SF_NETWORK;
+		snprintf(at->at_error, sizeof(at->at_error), "%s",
+		    x->x_errbuf[0] != '\0' ? x->x_errbuf :
+		    curl_easy_strerror(rc));
+	}
+	curl_multi_remove_handle(s->s_multi, x->x_easy);
+	xfer_put(s, x);
+	s->s_inflight--;
+	ep->ep_busy--;
+	ep->ep_est = ep->ep_est == 0 ? at->at_ended - at->at_started :
+	    (ep->ep_est * 7 + (at->at_ended - at->at_started)) / 8;
+	log_debug("delivery %llu to endpoint %llu: %ld %s (%" PRId64 " ms)",
+	    j->j_id, j->j_endpoint, at->at_status, at->at_error,
+	    at->at_ended - at->at_started);
+	s->s_done(s->s_arg, j, SEND_SENT, at);
+	ep_pump(s, ep);
+}
+
+void
+send_perform(struct sender *s)
+{
+	CURLMsg		*msg;
+	struct xfer	*x;
+	int		 running, left;
+
+	curl_multi_perform(s->s_multi, &running);
+	while ((msg = curl_multi_info_read(s->s_multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		x = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&x);
+		finish(s, x, msg->data.result);
+	}
+	ep_sweep(s);
+}
+
+void
+send_wait(struct sender *s, int timeout_ms, const int *fds, int *readable,
+    unsigned nfds)
+{
+	struct curl_waitfd	 w[4];
+	unsigned		 i, n = 0;
+
+	for (i = 0; i < nfds && n < 4; i++) {
+		readable[i] = 0;
+		if (fds[i] < 0)
+			continue;
+		w[n].fd = fds[i];
+		w[n].events = CURL_WAIT_POLLIN;
+		w[n].revents = 0;
+		n++;
+	}
+	curl_multi_poll(s->s_multi, w, n, timeout_ms, NULL);
+	for (i = 0, n = 0; i < nfds && n < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		readable[i] = (w[n].revents & CURL_WAIT_POLLIN) != 0;
+		n++;
+	}
+}
+
+void
+send_endpoint_gone(struct sender *s, unsigned long long id)
+{
+	struct ep	*ep = ep_get(s, id);
+
+	ep->ep_gone = 1;
+	ep_pump(s, ep);
+}
+
+void
+send_stop(struct sender *s, int abort)
+{
+	struct ep	*ep;
+	struct xfer	*x;
+	struct job	*j;
+	size_t		 i;
+
+	for (i = 0; i < EP_BUCKETS; i++)
+		for (ep = s->s_eps[i]; ep != NULL; ep = ep->ep_next)
+			while ((j = ep_pop(s, ep)) != NULL)
+				s->s_done(s->s_arg, j, SEND_RELEASE, NULL);
+	if (!abort)
+		return;
+	for (i = 0; i < s->s_nall; i++) {
+		x = s->s_all[i];
+		if ((j = x->x_job) == NULL)
+			continue;
+		curl_multi_remove_handle(s->s_multi, x->x_easy);
+		attempt_free(x->x_at);
+		x->x_ep->ep_busy--;
+		s->s_inflight--;
+		xfer_put(s, x);
+		s->s_done(s->s_arg, j, SEND_RELEASE, NULL);
+	}
+}

@@ -1,0 +1,201 @@
+# Helpers for tests/bench/run: start and stop the private services, talk
+# to the database, collect result rows.  Sourced, not run.
+#
+# These repeat the few steps of ./dev they need (start_mariadb,
+# start_lighttpd, write_config) instead of sourcing ./dev, which runs its
+# command dispatch when sourced; the MariaDB and lighttpd settings are the
+# same as ./dev's so the figures describe what ./dev up runs.
+
+BENCH_PIDS=()
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- processes
+track() { BENCH_PIDS+=("$1"); }
+
+untrack() {
+	local p keep=()
+	for p in "${BENCH_PIDS[@]:-}"; do
+		[ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p")
+	done
+	BENCH_PIDS=("${keep[@]:-}")
+}
+
+# Children of PID, from /proc (lighttpd's FastCGI processes).
+children_of() {
+	local f pid ppid
+	for f in /proc/[0-9]*/stat; do
+		read -r pid _ _ ppid _ 2>/dev/null <"$f" || continue
+		[ "$ppid" = "$1" ] && echo "$pid"
+	done
+}
+
+# stop_pid PID: TERM, up to 10 s, then KILL; also its direct children
+# (lighttpd's FastCGI processes), by their ids.
+stop_pid() {
+	local pid=$1 kids i
+	[ -n "$pid" ] || return 0
+	kids=$(children_of "$pid")
+	kill "$pid" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	# webhooks.fcgi may sit in accept() through a TERM (SA_RESTART):
+	# whatever is left after 2 s is killed.
+	for i in $kids; do
+		kill "$i" 2>/dev/null
+	done
+	for i in $(seq 1 20); do
+		[ -z "$(alive $kids)" ] && break
+		sleep 0.1
+	done
+	for i in $(alive $kids); do
+		kill -9 "$i" 2>/dev/null
+	done
+	untrack "$pid"
+}
+
+alive() {
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && echo "$p"
+	done
+}
+
+stop_all() {
+	local p
+	for p in "${BENCH_PIDS[@]:-}"; do
+		[ -n "$p" ] && stop_pid "$p"
+	done
+	BENCH_PIDS=()
+}
+
+# Peak resident set (VmHWM) of PID, in KiB; 0 when it is gone.
+hwm_kb() {
+	awk '/^VmHWM:/ { print $2; found = 1 } END { if (!found) print 0 }' \
+		"/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# kv KEY LINE: the value of KEY=value in a key=value line.
+kv() {
+	local k=$1 w
+	shift
+	for w in $*; do
+		case $w in "$k"=*) echo "${w#*=}"; return 0 ;; esac
+	done
+	echo 0
+}
+
+# ---------------------------------------------------------------- MariaDB
+start_mariadb() {	# start_mariadb DIR PORT
+	local dir=$1 port=$2 i
+	mkdir -p "$dir"
+	if [ ! -d "$dir/data/mysql" ]; then
+		mariadb-install-db --no-defaults --datadir="$dir/data" --user=root \
+			--auth-root-authentication-method=normal >"$dir/install.log" 2>&1 ||
+			{ cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+	fi
+	mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+		--port="$port" --bind-address=127.0.0.1 --user=root \
+		--pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.err" \
+		--innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+		--max-connections=500 --skip-name-resolve \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+		>/dev/null 2>&1 &
+	track $!
+	DB_PID=$!
+	DB_SOCK="$dir/mysqld.sock"
+	for i in $(seq 1 150); do
+		[ -S "$DB_SOCK" ] && sql_root -e 'SELECT 1' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	sql_root -e 'SELECT 1' >/dev/null 2>&1 ||
+		{ tail -20 "$dir/mysqld.err" >&2; die "MariaDB did not start"; }
+	sql_root <<-SQL
+		CREATE DATABASE IF NOT EXISTS webhooks CHARACTER SET utf8mb4;
+		CREATE USER IF NOT EXISTS 'webhooks'@'127.0.0.1' IDENTIFIED BY 'webhooks-bench';
+		CREATE USER IF NOT EXISTS 'webhooks'@'localhost' IDENTIFIED BY 'webhooks-bench';
+		GRANT ALL ON webhooks.* TO 'webhooks'@'127.0.0.1';
+		GRANT ALL ON webhooks.* TO 'webhooks'@'localhost';
+	SQL
+}
+
+sql_root() { mariadb --no-defaults -uroot --socket="$DB_SOCK" "$@"; }
+
+# sql "STATEMENTS": runs them in the webhooks schema, tab-separated output
+# without column names.
+sql() { mariadb --no-defaults -uroot --socket="$DB_SOCK" -N -B webhooks -e "$1"; }
+
+write_config() {	# write_config FILE DB_PORT WAKE_PORT [extra delivery lines]
+	local file=$1 dbport=$2 wake=$3 extra=${4:-}
+	cat >"$file" <<-EOF
+		; written by tests/bench/run
+		[database]
+		host = 127.0.0.1
+		port = $dbport
+		user = webhooks
+		password = webhooks-bench
+		name = webhooks
+
+		[delivery]
+		allow_private_networks = yes
+		wake_address = 127.0.0.1:$wake
+		$extra
+
+		[ingest]
+		max_body = 1MiB
+	EOF
+}
+
+# ---------------------------------------------------------------- lighttpd
+wait_http() {
+	local i
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_lighttpd DIR PORT FCGI CONFIG PROCS: the same configuration as
+# ./dev's, the FastCGI program being webhooks.fcgi or the trivial one.
+# Sets LIGHTTPD_PID.
+start_lighttpd() {
+	local dir=$1 port=$2 fcgi=$3 conf=$4 procs=$5
+	mkdir -p "$dir"
+	cat >"$dir/lighttpd.conf" <<-EOF
+		server.document-root = "$TOP/www"
+		server.bind = "127.0.0.1"
+		server.port = $port
+		server.pid-file = "$dir/lighttpd.pid"
+		server.errorlog = "$dir/lighttpd-error.log"
+		server.modules = ( "mod_access", "mod_accesslog" )
+		accesslog.filename = "$dir/lighttpd-access.log"
+		mimetype.assign = ( ".css" => "text/css", ".js" => "text/javascript",
+		    ".svg" => "image/svg+xml", ".png" => "image/png" )
+		var.webhooks_fcgi = "$fcgi"
+		var.webhooks_www = "$TOP/www"
+		var.webhooks_config = "$conf"
+		var.webhooks_socket = "$dir/fcgi.sock"
+		var.webhooks_procs = $procs
+		include "$TOP/apache/lighttpd-webhooks.conf"
+	EOF
+	lighttpd -tt -f "$dir/lighttpd.conf" >/dev/null || die "lighttpd config test failed"
+	lighttpd -D -f "$dir/lighttpd.conf" >>"$dir/lighttpd-error.log" 2>&1 &
+	LIGHTTPD_PID=$!
+	track "$LIGHTTPD_PID"
+	wait_http "http://127.0.0.1:$port/healthz" ||
+		{ tail "$dir/lighttpd-error.log" >&2; die "lighttpd did not start"; }
+}
+
+# ---------------------------------------------------------------- results
+# row NAME VALUE UNIT BASELINE TARGET_OP TARGET NOTE
+#   TARGET_OP: ratio>= (ratio at least TARGET), value<= (value at most
+#   TARGET), or info (no target: met is null).
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"
+}

@@ -1,0 +1,150 @@
+/* emit_parse: which event objects are accepted, what each refusal says,
+ * and that every message is valid UTF-8 however the request spelled the
+ * event type.  The catalog comes from emit_types_set, so no database. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "emit.h"
+#include "json.h"
+#include "jsonw.h"
+#include "t.h"
+
+struct emit_case {
+	const char	*name;
+	const char	*js;
+	enum emit_err	 want;
+	const char	*what;	/* expected substring: the message on
+				 * refusal, the category on success */
+};
+
+static const struct emit_case cases[] = {
+	{ "known event is accepted with its category",
+	    "{\"event\":\"leave.approved\",\"data\":{\"id\":1}}", EMIT_OK,
+	    "leave" },
+	{ "occurred_at null means now",
+	    "{\"event\":\"employee.created\",\"data\":{},\"occurred_at\":null}",
+	    EMIT_OK, "employee" },
+	{ "escaped event name is unescaped before lookup",
+	    "{\"event\":\"leave\\u002eapproved\",\"data\":{}}", EMIT_OK,
+	    "leave" },
+	{ "root must be an object", "[1]", EMIT_INVALID, "JSON object" },
+	{ "unknown member is refused",
+	    "{\"event\":\"leave.approved\",\"data\":{},\"occured_at\":1}",
+	    EMIT_INVALID, "unknown field \"occured_at\"" },
+	{ "event is required", "{\"data\":{}}", EMIT_INVALID,
+	    "\"event\" is required" },
+	{ "event must be a string", "{\"event\":1,\"data\":{}}",
+	    EMIT_INVALID, "\"event\" is required" },
+	{ "event with \\u0000 is refused",
+	    "{\"event\":\"a\\u0000b\",\"data\":{}}", EMIT_INVALID,
+	    "not a valid event type" },
+	{ "unknown event type is named",
+	    "{\"event\":\"leave.approvd\",\"data\":{}}", EMIT_INVALID,
+	    "unknown event type \"leave.approvd\"" },
+	{ "data is required", "{\"event\":\"leave.approved\"}",
+	    EMIT_INVALID, "\"data\" is required" },
+	{ "data must be an object",
+	    "{\"event\":\"leave.approved\",\"data\":[]}", EMIT_INVALID,
+	    "\"data\" is required" },
+	{ "occurred_at must be RFC 3339 UTC",
+	    "{\"event\":\"leave.approved\",\"data\":{},"
+	    "\"occurred_at\":\"2026-04-29T14:32:11+02:00\"}", EMIT_INVALID,
+	    "RFC 3339" },
+	{ "occurred_at must be a string",
+	    "{\"event\":\"leave.approved\",\"data\":{},\"occurred_at\":1}",
+	    EMIT_INVALID, "RFC 3339" },
+	/* Found by tests/fuzz/fuzz_ingest: ten escapes and thirty
+	 * three-byte characters are 100 bytes unescaped but 111 raw, and
+	 * the message clipped the raw text at 110 bytes, inside a
+	 * character.  Kept as tests/fuzz/corpus/fuzz_ingest/
+	 * crash-unknown-type-clipped-utf8. */
+	{ "unknown type message clips on a UTF-8 boundary",
+	    "{\"event\":\"\\n\\n\\n\\n\\n\\n\\n\\n\\n\\n"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\",\"data\":{}}", EMIT_INVALID, "unknown event type" },
+	{ "unknown field message clips on a UTF-8 boundary",
+	    "{\"event\":\"leave.approved\",\"data\":{},\"x"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\":1}", EMIT_INVALID, "unknown field" },
+};
+
+/* Is msg valid UTF-8?  The JSON reader says so of the JSON string the
+ * API would answer with. */
+static int
+message_is_utf8(const char *msg)
+{
+	struct json_doc	 doc;
+	struct buf	 b;
+	int		 ok;
+
+	buf_init(&b);
+	jw_str(&b, msg);
+	ok = json_parse(&doc, b.b_data, b.b_len, 0, NULL, 0) == 0;
+	json_free(&doc);
+	buf_free(&b);
+	return ok;
+}
+
+int
+main(void)
+{
+	static const char *const names[] = {
+		"leave.approved", "employee.created", "invoice.paid",
+	};
+	static const char *const cats[] = { "leave", "employee", "invoice" };
+	struct emit_event	 ev;
+	struct json_doc		 doc;
+	enum emit_err		 rc;
+	char			 err[512];
+	size_t			 i;
+
+	emit_types_set(names, cats, sizeof(names) / sizeof(names[0]));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (json_parse(&doc, cases[i].js, strlen(cases[i].js), 0, err,
+		    sizeof(err)) == -1) {
+			T_CHECK(0, "%s: test document does not parse: %s",
+			    cases[i].name, err);
+			continue;
+		}
+		err[0] = '\0';
+		rc = emit_parse(NULL, &doc, 0, &ev, err, sizeof(err));
+		T_CHECK(rc == cases[i].want && strstr(rc == EMIT_OK ?
+		    ev.e_category : err, cases[i].what) != NULL,
+		    "%s (%d: %s)", cases[i].name, rc, rc == EMIT_OK ?
+		    ev.e_category : err);
+		if (rc != EMIT_OK)
+			T_CHECK(message_is_utf8(err), "%s: the message is "
+			    "valid UTF-8", cases[i].name);
+		else
+			T_CHECK(strlen(ev.e_occurred_at) == 20 &&
+			    ev.e_data != NULL && ev.e_data[0] == '{',
+			    "%s: occurred_at and data are set", cases[i].name);
+		emit_event_free(&ev);
+		json_free(&doc);
+	}
+
+	/* The clip must not cost the whole name when it is short. */
+	json_parse(&doc, "{\"event\":\"no.such\",\"data\":{}}", 29, 0, NULL,
+	    0);
+	rc = emit_parse(NULL, &doc, 0, &ev, err, sizeof(err));
+	T_CHECK(rc == EMIT_INVALID && strstr(err, "\"no.such\";") != NULL,
+	    "a short unknown type is quoted whole (%s)", err);
+	emit_event_free(&ev);
+	json_free(&doc);
+
+	emit_types_set(NULL, NULL, 0);
+	return t_done();
+}
