@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "crypto.h"
+#include "ctl.h"
 #include "db.h"
 #include "delivery.h"
 #include "emit.h"
@@ -40,6 +41,7 @@ usage(void)
 	    "  deliveries [--tenant N] [--status S] [--limit N]\n"
 	    "  redeliver --tenant N --id ID\n"
 	    "  seal                 (secret on stdin; prints it sealed)\n"
+	    "  status [--max-overdue 5m] [--json]\n"
 	    "  version\n");
 	exit(2);
 }
@@ -574,6 +576,8 @@ main(int argc, char **argv)
 		rc = cmd_deliveries(argc, argv);
 	else if (strcmp(argv[0], "redeliver") == 0)
 		rc = cmd_redeliver(argc, argv);
+	else if (strcmp(argv[0], "status") == 0)
+		rc = ctl_status(db, argc, argv);
 	else if (strcmp(argv[0], "seal") == 0)
 		rc = cmd_seal(argc, argv);
 	else {

@@ -500,13 +500,20 @@ simple(struct db *db, const char *sql)
 int
 db_begin(struct db *db)
 {
-	/* A stale connection is found here, before any work is done. */
-	if (db->d_my != NULL && mysql_ping(db->d_my) != 0)
-		db_disconnect(db);
-	if (simple(db, "START TRANSACTION") == -1)
-		return -1;
-	db->d_intx = 1;
-	return 0;
+	int	 tries;
+
+	/* A connection that went stale between requests fails here, before
+	 * any work is done, so one reconnect is safe; no ping round trip
+	 * is spent on the common case. */
+	for (tries = 0; tries < 2; tries++) {
+		if (simple(db, "START TRANSACTION") == 0) {
+			db->d_intx = 1;
+			return 0;
+		}
+		if (!is_gone(db->d_errno))
+			break;
+	}
+	return -1;
 }
 
 int

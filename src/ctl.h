@@ -1,0 +1,10 @@
+/* webhooksctl subcommands that live in files of their own. */
+#ifndef WH_CTL_H
+#define WH_CTL_H
+
+struct db;
+
+/* Exit status: 0 fine, 1 deliveries overdue past --max-overdue, 2 error. */
+int	ctl_status(struct db *, int argc, char **argv);
+
+#endif
