@@ -172,13 +172,20 @@ static char *
 value_text(char *v)
 {
 	char	*p;
-	size_t	 n;
 
 	v = trim(v);
-	n = strlen(v);
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		v[n - 1] = '\0';
-		return v + 1;
+	/* A quoted value ends at its closing quote; what follows may only
+	 * be an inline comment. */
+	if (v[0] == '"' || v[0] == '\'') {
+		char	*close = strchr(v + 1, v[0]);
+
+		if (close != NULL) {
+			p = trim(close + 1);
+			if (*p == '\0' || *p == ';' || *p == '#') {
+				*close = '\0';
+				return v + 1;
+			}
+		}
 	}
 	for (p = v; *p != '\0'; p++)
 		if ((*p == ';' || *p == '#') && (p == v ||
@@ -318,6 +325,15 @@ conf_load(struct conf *cf, const char *path, char *err, size_t errsz)
 		*eq = '\0';
 		key = trim(p);
 		val = value_text(eq + 1);
+		/* Values end up in headers and log lines: no control bytes. */
+		for (p = val; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\t')
+				break;
+		if (*p != '\0') {
+			snprintf(err, errsz, "%s:%zu: control character in the "
+			    "value of '%s'", path, lineno, key);
+			goto out;
+		}
 		if (section[0] == '\0') {
 			snprintf(err, errsz, "%s:%zu: key '%s' before any "
 			    "[section]", path, lineno, key);

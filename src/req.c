@@ -285,7 +285,7 @@ form_each(const char *data, size_t len, const char *name, char ***vals,
 				free(v);
 		}
 		free(k);
-		if (first_only && n > 0)
+		if ((first_only && n > 0) || amp == end)
 			break;
 		p = amp + 1;
 	}

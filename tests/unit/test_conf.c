@@ -47,6 +47,7 @@ main(void)
 		{ "user = u\n", ":1: key 'user' before any [section]" },
 		{ "[database]\nuser = u\n", "needs at least 'user' and 'name'" },
 		{ MIN "[log]\nlevel = loud\n", "expected error, warning, info" },
+		{ MIN "[delivery]\nuser_agent = a\rb\n", ":5: control character" },
 		{ MIN "[delivery]\nretry_schedule = 1s 1s 1s 1s 1s 1s 1s 1s 1s "
 		    "1s 1s 1s 1s 1s 1s 1s 1s\n", "bad value for 'retry_schedule'" },
 	};
@@ -56,7 +57,7 @@ main(void)
 	int		 rc;
 
 	rc = load("; comment\n# comment\n[database]\nhost = db.example\n"
-	    "port = 3307\nuser = webhooks\npassword = \"p;a#ss\"\n"
+	    "port = 3307\nuser = webhooks\npassword = \"p;a#ss\" ; quoted\n"
 	    "name = webhooks\n\n[delivery]\nretry_schedule = 1s 2s 3s 4s 5s"
 	    "   ; tests\ntimeout = 1500ms\nconcurrency = 256\n"
 	    "allow_private_networks = yes\n[ingest]\nmax_body = 64KiB\n",
