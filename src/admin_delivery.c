@@ -12,6 +12,7 @@
 #include "db.h"
 #include "delivery.h"
 #include "emit.h"
+#include "endpoint.h"
 #include "html.h"
 #include "jsonw.h"
 #include "payload.h"
@@ -23,6 +24,7 @@ admin_delivery_get(struct req *r)
 	struct dbres		*row = NULL, *att = NULL;
 	struct payload_src	 ps;
 	struct payload		 pl;
+	struct endpoint		 ep;
 	struct buf		 b, pretty;
 	const char		*st, *v, *hdrs = NULL;
 	char			 err[256];
@@ -51,6 +53,15 @@ admin_delivery_get(struct req *r)
 	ps.ps_data_len = dbres_len(row, 0, DC_DATA);
 	ps.ps_format = dbres_get(row, 0, DC_FORMAT);
 	ps.ps_secret = "";
+	ps.ps_tenant = r->r_tenant;
+	/* A PagerDuty body carries the routing key: shown masked, as the
+	 * endpoint page shows it. */
+	memset(&ep, 0, sizeof(ep));
+	ps.ps_routing_key = "••••";
+	if (ps.ps_format != NULL && strcmp(ps.ps_format, "pagerduty") == 0 &&
+	    endpoint_get(r->r_db, r->r_tenant, (unsigned long long)dbres_int(
+	    row, 0, DC_ENDPOINT_ID), &ep) == EP_OK && ep.ep_routing_key != NULL)
+		ps.ps_routing_key = ep.ep_routing_key;
 	built = ps.ps_type != NULL && ps.ps_data != NULL &&
 	    payload_build(&ps, &pl, err, sizeof(err)) == 0;
 
@@ -140,6 +151,7 @@ admin_delivery_get(struct req *r)
 	buf_free(&b);
 	buf_free(&pretty);
 	payload_free(&pl);
+	endpoint_free(&ep);
 	dbres_free(row);
 	dbres_free(att);
 }

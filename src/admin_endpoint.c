@@ -162,13 +162,74 @@ snippets(struct buf *b)
 	buf_puts(b, "</code></pre></section>\n");
 }
 
+/* Format, filters and custom headers, as <dt>/<dd> pairs; the routing
+ * key and header values masked as stored. */
+static void
+integrations(struct buf *b, const struct endpoint *ep, long long filtered)
+{
+	static const struct { const char *k, *label; } formats[] = {
+		{ "momentumpro", "Momentumpro JSON" },
+		{ "slack", "Slack message" },
+		{ "pagerduty", "PagerDuty Events API v2" },
+	};
+	static const struct { const char *k, *label; } ops[] = {
+		{ "eq", "equals" }, { "ne", "does not equal" },
+		{ "in", "is one of" }, { "exists", "is present" },
+		{ "gt", "is greater than" }, { "lt", "is less than" },
+	};
+	const char	*fl = ep->ep_format, *ol;
+	size_t		 i, k;
+
+	for (k = 0; k < sizeof(formats) / sizeof(formats[0]); k++)
+		if (strcmp(formats[k].k, ep->ep_format) == 0)
+			fl = formats[k].label;
+	html_printf(b, "<dt>Payload format</dt><dd>%s</dd>\n", fl);
+	if (ep->ep_routing_key != NULL)
+		html_printf(b, "<dt>PagerDuty routing key</dt><dd><code>%s"
+		    "</code></dd>\n", ep->ep_routing_key);
+	buf_puts(b, "<dt>Filters</dt><dd>");
+	if (ep->ep_nfilters == 0)
+		buf_puts(b, "none: every subscribed event is sent");
+	else {
+		buf_puts(b, "all of:<ul class=\"plain\">");
+		for (i = 0; i < ep->ep_nfilters; i++) {
+			ol = ep->ep_filters[i].ef_op;
+			for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+				if (strcmp(ops[k].k, ol) == 0)
+					ol = ops[k].label;
+			html_printf(b, "<li><code>%s</code> %s", ep->ep_filters[i]
+			    .ef_path, ol);
+			if (ep->ep_filters[i].ef_value != NULL)
+				html_printf(b, " <code>%s</code>",
+				    ep->ep_filters[i].ef_value);
+			buf_puts(b, "</li>");
+		}
+		buf_puts(b, "</ul>");
+	}
+	/* Counted since the endpoint had filters; kept when they change. */
+	if (filtered > 0 || ep->ep_nfilters > 0)
+		html_printf(b, "<p class=\"hint\" id=\"filtered\">%lld event%s "
+		    "filtered out (not sent)</p>", filtered, filtered == 1 ?
+		    "" : "s");
+	buf_puts(b, "</dd>\n<dt>Custom headers</dt><dd>");
+	if (ep->ep_nheaders == 0)
+		buf_puts(b, "none");
+	for (i = 0; i < ep->ep_nheaders; i++) {
+		if (i > 0)
+			buf_puts(b, "<br>");
+		html_printf(b, "<code>%s: %s</code>", ep->ep_headers[i].eh_name,
+		    ep->ep_headers[i].eh_value);
+	}
+	buf_puts(b, "</dd>\n");
+}
+
 /* The endpoint page; revealed is the secret in clear after a Reveal. */
 static void
 endpoint_page(struct req *r, const char *revealed)
 {
 	struct endpoint		 ep;
 	struct dbres		*counts = NULL, *stats = NULL, *hours = NULL;
-	struct dbres		*p95 = NULL, *rows = NULL;
+	struct dbres		*p95 = NULL, *rows = NULL, *filtered = NULL;
 	struct buf		 b;
 	char			*status = NULL, *before_s = NULL, *done = NULL;
 	const char		*errstr, *note, *st;
@@ -211,7 +272,9 @@ endpoint_page(struct req *r, const char *revealed)
 	    "INTERVAL 1 DAY, started_at) AS h, COALESCE(SUM(status_code "
 	    "BETWEEN 200 AND 299), 0), COUNT(*) - COALESCE(SUM(status_code "
 	    "BETWEEN 200 AND 299), 0) FROM attempts WHERE endpoint_id = ? AND "
-	    "started_at > NOW(3) - INTERVAL 1 DAY GROUP BY h", "u", id) == -1)
+	    "started_at > NOW(3) - INTERVAL 1 DAY GROUP BY h", "u", id) == -1 ||
+	    db_query(r->r_db, &filtered, "SELECT COALESCE(SUM(filtered), 0) "
+	    "FROM endpoint_stats WHERE endpoint_id = ?", "u", id) == -1)
 		goto dberr;
 	total = dbres_int(stats, 0, 0);
 	okn = dbres_int(stats, 0, 1);
@@ -242,7 +305,9 @@ endpoint_page(struct req *r, const char *revealed)
 	for (k = 0; k < ep.ep_nevents; k++)
 		html_printf(&b, "%s<code>%s</code>", k ? ", " : "",
 		    ep.ep_events[k]);
-	html_printf(&b, "</dd>\n<dt>Standard Webhooks headers</dt><dd>%s</dd>\n"
+	buf_puts(&b, "</dd>\n");
+	integrations(&b, &ep, dbres_int(filtered, 0, 0));
+	html_printf(&b, "<dt>Standard Webhooks headers</dt><dd>%s</dd>\n"
 	    "<dt>Secret</dt><dd>", ep.ep_standard_webhooks ? "yes" : "no");
 	if (revealed != NULL)
 		html_printf(&b, "<code class=\"secret\" id=\"secret-value\">%s"
@@ -377,6 +442,7 @@ out:
 	dbres_free(hours);
 	dbres_free(p95);
 	dbres_free(rows);
+	dbres_free(filtered);
 	free(status);
 	free(before_s);
 	free(done);
@@ -457,11 +523,12 @@ static void
 set_enabled(struct req *r, int on)
 {
 	struct endpoint_set	 es;
+	char			 err[256];
 
 	endpoint_set_init(&es);
 	es.es_enabled = on;
 	after_action(r, endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
-	    &es), on ? "enabled" : "disabled");
+	    &es, err, sizeof(err)), on ? "enabled" : "disabled");
 	if (on)
 		emit_wake(r->r_cf);
 }

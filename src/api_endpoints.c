@@ -1,7 +1,6 @@
 /* /api/v1/endpoints: the JSON layer over the endpoint model. */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +16,10 @@
 #include "routes.h"
 
 /* The fields of a create or PATCH body, and the error code of each. */
-enum ep_field { F_URL, F_EVENTS, F_SECRET, F_DESC, F_ENABLED, F_STDWH, F_N };
+enum ep_field {
+	F_URL, F_EVENTS, F_SECRET, F_DESC, F_ENABLED, F_STDWH, F_FORMAT,
+	F_PDKEY, F_FILTERS, F_HEADERS, F_N
+};
 
 static const struct {
 	const char	*f_name;
@@ -29,6 +31,10 @@ static const struct {
 	{ "description", "invalid_description" },
 	{ "enabled", "invalid_field" },
 	{ "standard_webhooks", "invalid_field" },
+	{ "format", "invalid_format" },
+	{ "pagerduty_routing_key", "invalid_routing_key" },
+	{ "filters", "invalid_filters" },
+	{ "headers", "invalid_headers" },
 };
 
 struct ep_in {
@@ -39,6 +45,13 @@ struct ep_in {
 	char			*in_desc;
 	char			**in_events;
 	size_t			 in_nevents;
+	char			*in_format;
+	char			*in_pdkey;
+	struct ep_filter	*in_filters;
+	size_t			 in_nfilters;
+	struct ep_header	*in_headers;
+	size_t			 in_nheaders;
+	char			 in_err[600];	/* a filter's message */
 };
 
 static void
@@ -52,6 +65,27 @@ in_free(struct ep_in *in)
 	for (i = 0; i < in->in_nevents; i++)
 		free(in->in_events[i]);
 	free(in->in_events);
+	free(in->in_format);
+	endpoint_secret_free(&in->in_pdkey);
+	endpoint_filters_free(in->in_filters, in->in_nfilters);
+	free(in->in_filters);
+	endpoint_headers_free(in->in_headers, in->in_nheaders);
+	free(in->in_headers);
+}
+
+/* The error code of a model message, by the field it starts with. */
+static const char *
+code_of(const char *err)
+{
+	size_t	 f, n;
+
+	for (f = 0; err != NULL && f < F_N; f++) {
+		n = strlen(fields[f].f_name);
+		if (strncmp(err, fields[f].f_name, n) == 0 &&
+		    (err[n] == ':' || err[n] == '['))
+			return fields[f].f_code;
+	}
+	return "invalid_field";
 }
 
 static void
@@ -67,9 +101,9 @@ ep_error(struct req *r, enum ep_err rc, const char *code, const char *err)
 		break;
 	case EP_SEAL:
 		req_json_error(r, 500, "secret_storage_unavailable", "endpoint "
-		    "secrets cannot be stored because the server's master key "
-		    "is missing or unreadable (master_key_file); ask the "
-		    "operator to fix it, then retry");
+		    "secrets cannot be stored or read because the server's "
+		    "master key is missing or unreadable (master_key_file); ask "
+		    "the operator to fix it, then retry");
 		break;
 	default:
 		req_db_error(r);
@@ -109,6 +143,92 @@ get_events(const struct json_doc *doc, int v, struct ep_in *in)
 	return 0;
 }
 
+/* filters: [{"path": ..., "op": ..., "value": ...}, ...]; -1 with
+ * in_err set when an entry is wrong (empty for the generic message). */
+static int
+get_filters(const struct json_doc *doc, int v, struct ep_in *in)
+{
+	const char	*raw;
+	char		*path = NULL, *op = NULL;
+	size_t		 rawlen = 0, i;
+	int		 e, k, m, val;
+
+	if (doc->d_tok[v].t_type != JSON_ARRAY)
+		return -1;
+	if (doc->d_tok[v].t_size > EP_FILTERS_MAX) {
+		snprintf(in->in_err, sizeof(in->in_err), "filters: at most %d "
+		    "filters; all must hold, so combine conditions with \"in\" "
+		    "where you can", EP_FILTERS_MAX);
+		return -1;
+	}
+	in->in_filters = xcalloc((size_t)doc->d_tok[v].t_size + 1,
+	    sizeof(*in->in_filters));
+	for (i = 0, e = v + 1; i < (size_t)doc->d_tok[v].t_size; i++,
+	    e = json_skip(doc, e)) {
+		if (doc->d_tok[e].t_type != JSON_OBJECT)
+			return -1;
+		val = -1;
+		for (m = 0, k = e + 1; m < doc->d_tok[e].t_size; m++,
+		    k = json_skip(doc, k + 1)) {
+			if (json_streq(doc, k, "value"))
+				val = k + 1;
+			else if (!json_streq(doc, k, "path") &&
+			    !json_streq(doc, k, "op")) {
+				snprintf(in->in_err, sizeof(in->in_err),
+				    "filters[%zu]: unknown member; a filter has "
+				    "\"path\", \"op\" and \"value\"", i);
+				return -1;
+			}
+		}
+		path = op = NULL;
+		if (((k = json_get(doc, e, "path")) != -1 &&
+		    get_str(doc, k, &path) == -1) ||
+		    ((k = json_get(doc, e, "op")) != -1 &&
+		    get_str(doc, k, &op) == -1)) {
+			snprintf(in->in_err, sizeof(in->in_err), "filters[%zu]: "
+			    "path and op must be strings", i);
+			goto out;
+		}
+		raw = val != -1 ? json_raw(doc, val, &rawlen) : NULL;
+		if (endpoint_filter_make(path, op, raw, rawlen, i,
+		    &in->in_filters[i], in->in_err, sizeof(in->in_err)) == -1)
+			goto out;
+		in->in_nfilters++;
+		free(path);
+		free(op);
+	}
+	return 0;
+out:
+	free(path);
+	free(op);
+	return -1;
+}
+
+/* headers: {"Name": "value", ...}; a null value keeps the stored one. */
+static int
+get_headers(const struct json_doc *doc, int v, struct ep_in *in)
+{
+	size_t	 i;
+	int	 k;
+
+	if (doc->d_tok[v].t_type != JSON_OBJECT)
+		return -1;
+	in->in_headers = xcalloc((size_t)doc->d_tok[v].t_size + 1,
+	    sizeof(*in->in_headers));
+	for (i = 0, k = v + 1; i < (size_t)doc->d_tok[v].t_size; i++,
+	    k = json_skip(doc, k + 1)) {
+		if ((in->in_headers[i].eh_name = json_strdup(doc, k)) == NULL)
+			return -1;
+		in->in_nheaders++;
+		if (doc->d_tok[k + 1].t_type != JSON_NULL &&
+		    (doc->d_tok[k + 1].t_type != JSON_STRING ||
+		    (in->in_headers[i].eh_value = json_strdup(doc, k + 1)) ==
+		    NULL))
+			return -1;
+	}
+	return 0;
+}
+
 static const char *const type_msg[F_N] = {
 	"url must be a string such as \"https://hooks.example.com/momentumpro\"",
 	"events must be an array of strings such as [\"leave.approved\"]",
@@ -116,6 +236,12 @@ static const char *const type_msg[F_N] = {
 	"description must be a string",
 	"enabled must be true or false",
 	"standard_webhooks must be true or false",
+	"format must be a string: \"momentumpro\", \"slack\" or \"pagerduty\"",
+	"pagerduty_routing_key must be a string",
+	"filters must be an array of objects such as [{\"path\": "
+	    "\"data.priority\", \"op\": \"eq\", \"value\": \"high\"}]",
+	"headers must be an object of strings such as {\"Authorization\": "
+	    "\"Bearer ...\"}",
 };
 
 /* Fill in from the body's object; -1 after answering. */
@@ -148,7 +274,8 @@ parse_in(struct req *r, const struct json_doc *doc, struct ep_in *in)
 					;
 			req_json_error(r, 422, "unknown_field", "unknown field "
 			    "%.*s; an endpoint has url, events, secret, "
-			    "description, enabled and standard_webhooks",
+			    "description, enabled, standard_webhooks, format, "
+			    "pagerduty_routing_key, filters and headers",
 			    (int)rawlen, raw);
 			return -1;
 		}
@@ -175,14 +302,28 @@ parse_in(struct req *r, const struct json_doc *doc, struct ep_in *in)
 		case F_ENABLED:
 			rc = json_bool(doc, v, &in->in_set.es_enabled);
 			break;
-		default:
+		case F_STDWH:
 			rc = json_bool(doc, v,
 			    &in->in_set.es_standard_webhooks);
+			break;
+		case F_FORMAT:
+			rc = get_str(doc, v, &in->in_format);
+			break;
+		case F_PDKEY:
+			rc = get_str(doc, v, &in->in_pdkey);
+			break;
+		case F_FILTERS:
+			rc = get_filters(doc, v, in);
+			in->in_set.es_filters_set = 1;
+			break;
+		default:
+			rc = get_headers(doc, v, in);
+			in->in_set.es_headers_set = 1;
 			break;
 		}
 		if (rc == -1) {
 			req_json_error(r, 422, fields[f].f_code, "%s",
-			    type_msg[f]);
+			    in->in_err[0] != '\0' ? in->in_err : type_msg[f]);
 			return -1;
 		}
 	}
@@ -191,6 +332,12 @@ parse_in(struct req *r, const struct json_doc *doc, struct ep_in *in)
 	in->in_set.es_nevents = in->in_nevents;
 	in->in_set.es_secret = in->in_secret;
 	in->in_set.es_description = in->in_desc;
+	in->in_set.es_format = in->in_format;
+	in->in_set.es_routing_key = in->in_pdkey;
+	in->in_set.es_filters = in->in_filters;
+	in->in_set.es_nfilters = in->in_nfilters;
+	in->in_set.es_headers = in->in_headers;
+	in->in_set.es_nheaders = in->in_nheaders;
 	return 0;
 }
 
@@ -232,23 +379,37 @@ check_in(struct req *r, struct ep_in *in, int create)
 		req_json_error(r, 422, "invalid_description", "%s", err);
 		return -1;
 	}
+	if (in->in_format != NULL && endpoint_check_format(in->in_format,
+	    err, sizeof(err)) == -1) {
+		req_json_error(r, 422, "invalid_format", "%s", err);
+		return -1;
+	}
+	if (in->in_pdkey != NULL && endpoint_check_routing_key(in->in_pdkey,
+	    err, sizeof(err)) == -1) {
+		req_json_error(r, 422, "invalid_routing_key", "%s", err);
+		return -1;
+	}
+	if (in->in_set.es_headers_set && endpoint_check_headers(
+	    in->in_headers, in->in_nheaders, err, sizeof(err)) == -1) {
+		req_json_error(r, 422, "invalid_headers", "%s", err);
+		return -1;
+	}
 	return 0;
 }
 
+/* ,"key":value */
 static void
-put_bool(struct buf *b, const char *key, int v, int comma)
+put_bool(struct buf *b, const char *key, int v)
 {
-	if (comma)
-		buf_putc(b, ',');
+	buf_putc(b, ',');
 	jw_key(b, key);
 	buf_puts(b, v ? "true" : "false");
 }
 
 static void
-put_str(struct buf *b, const char *key, const char *v, int comma)
+put_str(struct buf *b, const char *key, const char *v)
 {
-	if (comma)
-		buf_putc(b, ',');
+	buf_putc(b, ',');
 	jw_key(b, key);
 	jw_str(b, v);
 }
@@ -262,8 +423,8 @@ ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 	buf_putc(b, '{');
 	jw_key(b, "id");
 	jw_int(b, (long long)ep->ep_id);
-	put_str(b, "url", ep->ep_url, 1);
-	put_str(b, "description", ep->ep_description, 1);
+	put_str(b, "url", ep->ep_url);
+	put_str(b, "description", ep->ep_description);
 	buf_putc(b, ',');
 	jw_key(b, "events");
 	buf_putc(b, '[');
@@ -273,13 +434,36 @@ ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 		jw_str(b, ep->ep_events[i]);
 	}
 	buf_putc(b, ']');
-	put_bool(b, "enabled", ep->ep_enabled, 1);
-	put_str(b, "disabled_reason", ep->ep_disabled_reason, 1);
-	put_bool(b, "standard_webhooks", ep->ep_standard_webhooks, 1);
-	put_str(b, "created_at", ep->ep_created_at, 1);
-	put_str(b, "updated_at", ep->ep_updated_at, 1);
+	put_bool(b, "enabled", ep->ep_enabled);
+	put_str(b, "disabled_reason", ep->ep_disabled_reason);
+	put_bool(b, "standard_webhooks", ep->ep_standard_webhooks);
+	put_str(b, "format", ep->ep_format);
+	put_str(b, "pagerduty_routing_key", ep->ep_routing_key);
+	buf_puts(b, ",\"filters\":[");
+	for (i = 0; i < ep->ep_nfilters; i++) {
+		buf_puts(b, i > 0 ? ",{" : "{");
+		jw_key(b, "path");
+		jw_str(b, ep->ep_filters[i].ef_path);
+		put_str(b, "op", ep->ep_filters[i].ef_op);
+		/* Stored as canonical JSON text, written by us. */
+		if (ep->ep_filters[i].ef_value != NULL) {
+			buf_puts(b, ",\"value\":");
+			buf_puts(b, ep->ep_filters[i].ef_value);
+		}
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "],\"headers\":{");
+	for (i = 0; i < ep->ep_nheaders; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		jw_key(b, ep->ep_headers[i].eh_name);
+		jw_str(b, ep->ep_headers[i].eh_value);
+	}
+	buf_putc(b, '}');
+	put_str(b, "created_at", ep->ep_created_at);
+	put_str(b, "updated_at", ep->ep_updated_at);
 	if (secret != NULL)
-		put_str(b, "secret", secret, 1);
+		put_str(b, "secret", secret);
 	buf_putc(b, '}');
 }
 
@@ -354,15 +538,16 @@ api_endpoints_create(struct req *r)
 	struct json_doc		 doc;
 	struct ep_in		 in;
 	struct buf		 loc;
-	char			*secret = NULL;
+	char			*secret = NULL, err[600];
 	unsigned long long	 id;
 	enum ep_err		 rc;
 
 	if (read_in(r, &doc, &in, 1) == -1)
 		return;
+	err[0] = '\0';
 	if ((rc = endpoint_create(r->r_db, r->r_tenant, &in.in_set, &id,
-	    &secret)) != EP_OK)
-		ep_error(r, rc, NULL, NULL);
+	    &secret, err, sizeof(err))) != EP_OK)
+		ep_error(r, rc, code_of(err), err);
 	else {
 		buf_init(&loc);
 		buf_printf(&loc, "/api/v1/endpoints/%llu", id);
@@ -386,13 +571,15 @@ api_endpoint_patch(struct req *r)
 {
 	struct json_doc	 doc;
 	struct ep_in	 in;
+	char		 err[600];
 	enum ep_err	 rc;
 
 	if (read_in(r, &doc, &in, 0) == -1)
 		return;
+	err[0] = '\0';
 	if ((rc = endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
-	    &in.in_set)) != EP_OK)
-		ep_error(r, rc, NULL, NULL);
+	    &in.in_set, err, sizeof(err))) != EP_OK)
+		ep_error(r, rc, code_of(err), err);
 	else
 		ep_answer(r, 200, r->r_ids[0], NULL);
 	in_free(&in);

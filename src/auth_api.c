@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,7 +11,6 @@
 #include <openssl/crypto.h>
 
 #include "buf.h"
-#include "conf.h"
 #include "crypto.h"
 #include "db.h"
 #include "json.h"

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "buf.h"
 #include "claim.h"
 #include "conf.h"
@@ -36,7 +34,8 @@ static const char claim_mark_sql[] =
 static const char claim_load_sql[] =
     "SELECT STRAIGHT_JOIN d.id, d.tenant_id, d.endpoint_id, d.attempts,"
     " e.enabled, e.standard_webhooks, e.url, e.format, e.secret_sealed,"
-    " ev.event_type, ev.occurred_at, ev.data"
+    " ev.event_type, ev.occurred_at, ev.data,"
+    " e.pagerduty_key_sealed, e.headers_sealed"
     " FROM " CLAIM_IDS_TABLE
     " JOIN deliveries d ON d.id = ids.id"
     " JOIN endpoints e ON e.id = d.endpoint_id"
@@ -52,7 +51,7 @@ static const char claim_orphans_sql[] =
 
 enum {
 	C_ID, C_TENANT, C_ENDPOINT, C_ATTEMPTS, C_ENABLED, C_STANDARD, C_URL,
-	C_FORMAT, C_SECRET, C_TYPE, C_OCCURRED, C_DATA
+	C_FORMAT, C_SECRET, C_TYPE, C_OCCURRED, C_DATA, C_PDKEY, C_HEADERS
 };
 
 void
@@ -60,10 +59,9 @@ job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
-	if (j->j_secret != NULL) {
-		OPENSSL_cleanse(j->j_secret, strlen(j->j_secret));
-		free(j->j_secret);
-	}
+	free(j->j_sealed);
+	free(j->j_pdkey_sealed);
+	free(j->j_headers_sealed);
 	free(j->j_url);
 	free(j->j_format);
 	free(j->j_type);
@@ -99,8 +97,6 @@ static struct job *
 job_from_row(const struct dbres *r, size_t i, unsigned long long token)
 {
 	struct job	*j;
-	struct buf	 secret;
-	const char	*sealed;
 
 	j = xcalloc(1, sizeof(*j));
 	j->j_id = (unsigned long long)dbres_int(r, i, C_ID);
@@ -116,17 +112,11 @@ job_from_row(const struct dbres *r, size_t i, unsigned long long token)
 	j->j_occurred_at = col_dup(r, i, C_OCCURRED);
 	j->j_data = col_dup(r, i, C_DATA);
 	j->j_data_len = dbres_len(r, i, C_DATA);
-	sealed = dbres_get(r, i, C_SECRET);
-	buf_init(&secret);
-	if (sealed != NULL && cr_open(sealed, dbres_len(r, i, C_SECRET),
-	    &secret) == 0)
-		j->j_secret = xstrndup(buf_cstr(&secret), secret.b_len);
-	else
-		log_err("delivery %llu: the secret of endpoint %llu does not "
-		    "open with this master key", j->j_id, j->j_endpoint);
-	if (secret.b_data != NULL)
-		OPENSSL_cleanse(secret.b_data, secret.b_cap);
-	buf_free(&secret);
+	j->j_sealed = col_dup(r, i, C_SECRET);
+	if (dbres_get(r, i, C_PDKEY) != NULL)
+		j->j_pdkey_sealed = col_dup(r, i, C_PDKEY);
+	if (dbres_get(r, i, C_HEADERS) != NULL)
+		j->j_headers_sealed = col_dup(r, i, C_HEADERS);
 	return j;
 }
 

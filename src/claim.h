@@ -25,7 +25,11 @@ struct job {
 	int			 j_standard;	/* Standard Webhooks headers */
 	char			*j_url;
 	char			*j_format;
-	char			*j_secret;	/* opened; NULL if it failed */
+	char			*j_sealed;	/* the secret, sealed: opened
+						   only to sign, by the sender */
+	char			*j_pdkey_sealed; /* PagerDuty routing key and */
+	char			*j_headers_sealed; /* custom headers: NULL or
+						   sealed, opened likewise */
 	char			*j_type;
 	char			*j_occurred_at;
 	char			*j_data;

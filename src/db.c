@@ -531,7 +531,8 @@ db_rollback(struct db *db)
 {
 	int	 rc;
 
-	if (db->d_my == NULL) {
+	/* Nothing open (the common case after a request): no round trip. */
+	if (db->d_my == NULL || !db->d_intx) {
 		db->d_intx = 0;
 		return 0;
 	}

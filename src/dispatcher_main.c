@@ -3,12 +3,18 @@
  * concurrently, records every attempt and schedules retries.  Any number
  * may run against one database.
  *
- * One thread, one loop: claim while there are free slots and work is
- * due, run transfers, write finished results in batches, purge old data
- * now and then, and sleep in curl_multi_poll until a transfer moves, a
- * wake-up datagram arrives from ingest, a retry falls due or the poll
- * interval passes.  The database being away only pauses claiming and
- * writing; results wait in memory.
+ * Three threads.  The sending thread runs curl's multi loop (the
+ * pattern of curl's 10-at-a-time.c): it decides when to claim and how
+ * many, starts transfers, classifies outcomes and queues them, and sleeps
+ * in curl_multi_poll until a transfer moves, a wake-up datagram arrives
+ * from ingest, a retry falls due or the poll interval passes.  Two
+ * database threads, each with its own connection, do the rest: the
+ * claimer claims when asked and purges old data now and then, the writer
+ * writes the queued outcomes in batches.  Each backs off on its own while
+ * MariaDB is away.  So a slow or absent database never holds up a
+ * transfer or its timeout, a transfer never holds up a write, and a
+ * claim's round trips overlap a write's.  The threads meet only in
+ * struct dbside (one mutex) and the recorder's queue.
  */
 #include "config.h"
 
@@ -19,11 +25,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -43,8 +51,11 @@
 #define RETENTION_AGAIN_MS	1000
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
-/* How long after the stop deadline results may still wait for the
- * database before they are given up (their leases then expire). */
+/* The database thread looks at the result queue this often when nothing
+ * else wakes it; a batch waits at most about this plus REC_WAIT_MS. */
+#define DB_TICK_MS		20
+/* How long results may wait for the database at exit before they are
+ * given up (their leases then expire and they are sent again). */
 #define STOP_DB_GRACE_MS	5000
 /* A retry is claimed this long after it falls due: next_attempt_at is
  * stored truncated to the millisecond, relative to a NOW(3) a round trip
@@ -63,23 +74,51 @@ struct dueheap {
 	size_t		 h_n;
 };
 
+/* One database thread. */
+struct dbworker {
+	const char	*w_name;
+	pthread_t	 w_thread;
+	struct db	*w_db;
+	int64_t		 w_backoff;
+	int		 w_down;
+};
+
+/* What the threads say to each other, under dbs_mu. */
+struct dbside {
+	pthread_mutex_t	 dbs_mu;
+	pthread_cond_t	 dbs_cv;
+	unsigned	 dbs_want;	/* asked: claim up to this many */
+	int		 dbs_stop;	/* asked: end (the writer: once
+					   everything is written) */
+	int		 dbs_answered;	/* a claim's answer is ready: */
+	int		 dbs_n;		/* rows claimed, or -1 */
+	struct job	*dbs_jobs;
+	int64_t		 dbs_claim_at;	/* the claimer's backoff */
+	int64_t		 dbs_write_at;	/* the writer's */
+};
+
 struct disp {
 	struct conf	 d_cf;
-	struct db	*d_db;
-	struct sender	*d_snd;
-	struct recorder	*d_rec;
 	char		 d_id[64];		/* host:pid, claimed_by */
+	struct recorder	*d_rec;			/* all threads */
+	struct dbside	 d_dbs;
+
+	/* The sending thread's. */
+	struct sender	*d_snd;
 	int		 d_wake_fd;
 	int		 d_wake;		/* a datagram: claim now */
 	int		 d_more;		/* the last claim was full */
+	unsigned	 d_asked;		/* claim asked, unanswered */
 	int64_t		 d_next_poll;
-	int64_t		 d_db_at;		/* no database work before */
-	int64_t		 d_db_backoff;
-	int		 d_db_down;
-	int64_t		 d_next_retention;
+	int64_t		 d_db_at;		/* no claim before */
 	int		 d_stopping;
 	int64_t		 d_stop_at;		/* then cut transfers off */
 	struct dueheap	 d_due;
+
+	/* The database threads'. */
+	struct dbworker	 d_claimer;
+	struct dbworker	 d_writer;
+	int64_t		 d_next_retention;	/* the claimer's */
 };
 
 static void
@@ -145,6 +184,192 @@ due_pop(struct dueheap *h)
 	}
 }
 
+/* ---------------------------------------------------------------- database threads */
+
+/* Back off after a failure: 100 ms doubling to 5 s; *at gets the time
+ * to try again. */
+static void
+db_failed(struct disp *d, struct dbworker *w, int64_t now, int64_t *at)
+{
+	w->w_backoff = w->w_backoff == 0 ? BACKOFF_MIN_MS : w->w_backoff * 2;
+	if (w->w_backoff > BACKOFF_MAX_MS)
+		w->w_backoff = BACKOFF_MAX_MS;
+	pthread_mutex_lock(&d->d_dbs.dbs_mu);
+	*at = now + w->w_backoff;
+	pthread_mutex_unlock(&d->d_dbs.dbs_mu);
+	if (!w->w_down)
+		log_warn("%s: database %s (%s); %zu results held, retrying",
+		    w->w_name, db_err_is_gone(w->w_db) ? "unavailable" :
+		    "error", db_error(w->w_db), record_pending(d->d_rec));
+	w->w_down = 1;
+}
+
+static void
+db_ok(struct disp *d, struct dbworker *w, int64_t *at)
+{
+	if (w->w_down)
+		log_info("%s: database reachable again", w->w_name);
+	w->w_down = 0;
+	w->w_backoff = 0;
+	pthread_mutex_lock(&d->d_dbs.dbs_mu);
+	*at = 0;
+	pthread_mutex_unlock(&d->d_dbs.dbs_mu);
+}
+
+static void
+abstime(int64_t mono_ms, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(mono_ms / 1000);
+	ts->tv_nsec = (long)(mono_ms % 1000) * 1000000L;
+}
+
+/* Wait on dbs_cv (held) until ready() or mono time t. */
+static void
+db_sleep(struct dbside *s, int64_t t, int (*ready)(const struct dbside *,
+    int64_t))
+{
+	struct timespec	 ts;
+	int64_t		 now;
+
+	while ((now = util_mono_ms()) < t &&
+	    (ready == NULL || !ready(s, now))) {
+		abstime(t, &ts);
+		pthread_cond_timedwait(&s->dbs_cv, &s->dbs_mu, &ts);
+	}
+}
+
+static int
+claimer_ready(const struct dbside *s, int64_t now)
+{
+	/* A stop does not wait out a backoff: nothing is asked by then. */
+	return s->dbs_stop || (now >= s->dbs_claim_at && s->dbs_want > 0);
+}
+
+static int
+writer_ready(const struct dbside *s, int64_t now)
+{
+	(void)now;
+	return s->dbs_stop;
+}
+
+static void
+retention(struct disp *d, int64_t now)
+{
+	struct dbworker	*w = &d->d_claimer;
+	int		 more;
+
+	if (now < d->d_next_retention)
+		return;
+	more = record_retention(w->w_db, d->d_cf.cf_retention_days);
+	if (more == -1) {
+		log_warn("retention: %s; trying again later",
+		    db_error(w->w_db));
+		more = 0;
+	}
+	d->d_next_retention = now + (more ? RETENTION_AGAIN_MS :
+	    RETENTION_EVERY_MS);
+}
+
+/* The claimer: claims when the sending thread asks, answers, and wakes
+ * it; between claims, retention. */
+static void *
+claimer_main(void *arg)
+{
+	struct disp	*d = arg;
+	struct dbside	*s = &d->d_dbs;
+	struct dbworker	*w = &d->d_claimer;
+	struct job	*jobs;
+	unsigned	 want;
+	int64_t		 now, t;
+	int		 n;
+
+	for (;;) {
+		pthread_mutex_lock(&s->dbs_mu);
+		t = d->d_next_retention;
+		if (t < s->dbs_claim_at)
+			t = s->dbs_claim_at;
+		db_sleep(s, t, claimer_ready);
+		now = util_mono_ms();
+		if (s->dbs_stop) {
+			pthread_mutex_unlock(&s->dbs_mu);
+			break;
+		}
+		want = now >= s->dbs_claim_at ? s->dbs_want : 0;
+		s->dbs_want -= want;
+		pthread_mutex_unlock(&s->dbs_mu);
+		if (want > 0) {
+			jobs = NULL;
+			if ((n = claim_batch(w->w_db, &d->d_cf, d->d_id, want,
+			    &jobs)) == -1)
+				db_failed(d, w, now, &s->dbs_claim_at);
+			else
+				db_ok(d, w, &s->dbs_claim_at);
+			pthread_mutex_lock(&s->dbs_mu);
+			s->dbs_answered = 1;
+			s->dbs_n = n;
+			s->dbs_jobs = jobs;
+			pthread_mutex_unlock(&s->dbs_mu);
+			send_wakeup(d->d_snd);
+		} else if (now >= s->dbs_claim_at)
+			retention(d, now);
+	}
+	return NULL;
+}
+
+/* The writer: writes queued results when a batch is due, and at the end
+ * everything, giving up after STOP_DB_GRACE_MS without a database. */
+static void *
+writer_main(void *arg)
+{
+	struct disp	*d = arg;
+	struct dbside	*s = &d->d_dbs;
+	struct dbworker	*w = &d->d_writer;
+	int64_t		 now, t, at, give_up = 0;
+	int		 stop;
+
+	for (;;) {
+		now = util_mono_ms();
+		/* New results do not signal: a tick finds them. */
+		t = record_due(d->d_rec);
+		if (t > now + DB_TICK_MS)
+			t = now + DB_TICK_MS;
+		pthread_mutex_lock(&s->dbs_mu);
+		if (t < s->dbs_write_at)
+			t = s->dbs_write_at;
+		db_sleep(s, t, writer_ready);
+		stop = s->dbs_stop;
+		at = s->dbs_write_at;
+		pthread_mutex_unlock(&s->dbs_mu);
+		now = util_mono_ms();
+		if (stop && give_up == 0)
+			give_up = now + STOP_DB_GRACE_MS;
+		if (now >= at && record_pending(d->d_rec) > 0 &&
+		    (stop || now >= record_due(d->d_rec))) {
+			if (record_flush(d->d_rec) == -1)
+				db_failed(d, w, now, &s->dbs_write_at);
+			else
+				db_ok(d, w, &s->dbs_write_at);
+		}
+		if (stop && record_pending(d->d_rec) == 0)
+			break;
+		if (stop && now >= give_up) {
+			log_warn("stopping: %zu results could not be written; "
+			    "their deliveries will be sent again when their "
+			    "leases end", record_pending(d->d_rec));
+			break;
+		}
+		if (stop && now < at) {
+			/* Wait out the backoff. */
+			pthread_mutex_lock(&s->dbs_mu);
+			db_sleep(s, at, NULL);
+			pthread_mutex_unlock(&s->dbs_mu);
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- sending thread */
+
 /* The sender is done with a job. */
 static void
 on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
@@ -172,42 +397,19 @@ on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
 	job_free(j);
 }
 
-static void
-db_failed(struct disp *d, int64_t now)
-{
-	d->d_db_backoff = d->d_db_backoff == 0 ? BACKOFF_MIN_MS :
-	    d->d_db_backoff * 2;
-	if (d->d_db_backoff > BACKOFF_MAX_MS)
-		d->d_db_backoff = BACKOFF_MAX_MS;
-	d->d_db_at = now + d->d_db_backoff;
-	if (!d->d_db_down)
-		log_warn("database %s (%s); %zu results held, retrying",
-		    db_err_is_gone(d->d_db) ? "unavailable" : "error",
-		    db_error(d->d_db), record_pending(d->d_rec));
-	d->d_db_down = 1;
-}
-
-static void
-db_ok(struct disp *d)
-{
-	if (d->d_db_down)
-		log_info("database reachable again");
-	d->d_db_down = 0;
-	d->d_db_backoff = 0;
-	d->d_db_at = 0;
-}
-
+/* Free slots: at most this many are claimed, so that every claimed
+ * delivery can start at once and holds its lease only while sent. */
 static size_t
 free_slots(const struct disp *d)
 {
-	size_t	 busy = send_busy(d->d_snd);
+	size_t	 held = send_busy(d->d_snd) + d->d_asked;
 
-	return busy < d->d_cf.cf_concurrency ?
-	    d->d_cf.cf_concurrency - busy : 0;
+	return held < d->d_cf.cf_concurrency ?
+	    d->d_cf.cf_concurrency - held : 0;
 }
 
 /* Claiming in tiny batches costs a transaction each; while a backlog
- * lasts, wait until a quarter of the slots are free. */
+ * lasts, wait until a quarter of a batch has free slots. */
 static size_t
 refill_threshold(const struct disp *d)
 {
@@ -218,27 +420,22 @@ refill_threshold(const struct disp *d)
 }
 
 static int
-claim_wanted(const struct disp *d, int64_t now)
+claim_now(const struct disp *d, int64_t now)
 {
-	size_t	 slots = free_slots(d);
-
-	if (d->d_stopping || now < d->d_db_at || slots == 0)
-		return 0;
 	if (d->d_wake || now >= d->d_next_poll || now >= due_top(&d->d_due))
 		return 1;
-	return d->d_more && (slots >= refill_threshold(d) ||
+	return d->d_more && (free_slots(d) >= refill_threshold(d) ||
 	    send_busy(d->d_snd) == 0);
 }
 
 static void
-claim(struct disp *d, int64_t now)
+ask_claim(struct disp *d, int64_t now)
 {
-	struct job	*list, *j;
-	size_t		 max = free_slots(d);
-	unsigned	 started = 0;
-	int64_t		 defer;
-	int		 n;
+	size_t	 max = free_slots(d);
 
+	if (d->d_stopping || d->d_asked > 0 || now < d->d_db_at || max == 0 ||
+	    !claim_now(d, now))
+		return;
 	if (max > d->d_cf.cf_claim_batch)
 		max = d->d_cf.cf_claim_batch;
 	d->d_wake = 0;
@@ -246,64 +443,55 @@ claim(struct disp *d, int64_t now)
 	d->d_next_poll = now + d->d_cf.cf_poll_ms;
 	while (due_top(&d->d_due) <= now)
 		due_pop(&d->d_due);
-	if ((n = claim_batch(d->d_db, &d->d_cf, d->d_id, (unsigned)max,
-	    &list)) == -1) {
-		db_failed(d, now);
+	d->d_asked = (unsigned)max;
+	pthread_mutex_lock(&d->d_dbs.dbs_mu);
+	d->d_dbs.dbs_want = (unsigned)max;
+	pthread_cond_broadcast(&d->d_dbs.dbs_cv);
+	pthread_mutex_unlock(&d->d_dbs.dbs_mu);
+}
+
+/* Take a claim's answer: hand its jobs to the sender. */
+static void
+take_claim(struct disp *d)
+{
+	struct job	*list, *j;
+	unsigned	 asked = d->d_asked;
+	int64_t		 defer;
+	int		 n;
+
+	pthread_mutex_lock(&d->d_dbs.dbs_mu);
+	if (!d->d_dbs.dbs_answered) {
+		pthread_mutex_unlock(&d->d_dbs.dbs_mu);
 		return;
 	}
-	db_ok(d);
+	d->d_dbs.dbs_answered = 0;
+	n = d->d_dbs.dbs_n;
+	list = d->d_dbs.dbs_jobs;
+	d->d_dbs.dbs_jobs = NULL;
+	d->d_db_at = d->d_dbs.dbs_claim_at;
+	pthread_mutex_unlock(&d->d_dbs.dbs_mu);
+	d->d_asked = 0;
 	while ((j = list) != NULL) {
 		list = j->j_next;
 		j->j_next = NULL;
-		if (!j->j_enabled) {
+		if (d->d_stopping)
+			record_release(d->d_rec, j, 0);
+		else if (!j->j_enabled)
 			record_pause(d->d_rec, j);
-			job_free(j);
-			continue;
-		}
 		/* send_take may finish j at once (a bad URL): j is not
 		 * touched after it. */
-		if (send_take(d->d_snd, j, &defer) == SEND_DEFER) {
+		else if (send_take(d->d_snd, j, &defer) != SEND_DEFER)
+			continue;
+		else
 			record_release(d->d_rec, j, defer);
-			job_free(j);
-		} else
-			started++;
+		job_free(j);
 	}
 	/* A full batch means more is due: claim again as slots free up.
 	 * Even when all of it was deferred, since deferring moves those
 	 * rows back and the next claim reaches what queues behind them. */
-	d->d_more = (size_t)n == max;
+	d->d_more = n > 0 && (unsigned)n == asked;
 	if (n > 0)
-		log_debug("claimed %d, started or queued %u", n, started);
-}
-
-static void
-flush(struct disp *d, int64_t now)
-{
-	if (record_pending(d->d_rec) == 0 || now < d->d_db_at)
-		return;
-	if (!d->d_stopping && now < record_due(d->d_rec))
-		return;
-	if (record_flush(d->d_rec) == -1)
-		db_failed(d, now);
-	else
-		db_ok(d);
-}
-
-static void
-retention(struct disp *d, int64_t now)
-{
-	int	 more;
-
-	if (d->d_stopping || now < d->d_next_retention || now < d->d_db_at)
-		return;
-	more = record_retention(d->d_db, d->d_cf.cf_retention_days);
-	if (more == -1) {
-		log_warn("retention: %s; trying again later",
-		    db_error(d->d_db));
-		more = 0;
-	}
-	d->d_next_retention = now + (more ? RETENTION_AGAIN_MS :
-	    RETENTION_EVERY_MS);
+		log_debug("claimed %d", n);
 }
 
 static void
@@ -316,6 +504,14 @@ stop_check(struct disp *d, int64_t now)
 		    "(given back)", send_inflight(d->d_snd),
 		    send_busy(d->d_snd) - send_inflight(d->d_snd));
 		send_stop(d->d_snd, 0);
+		/* A claim not yet taken (the claimer backing off) is
+		 * withdrawn; one under way is waited for. */
+		pthread_mutex_lock(&d->d_dbs.dbs_mu);
+		if (d->d_dbs.dbs_want > 0) {
+			d->d_dbs.dbs_want = 0;
+			d->d_asked = 0;
+		}
+		pthread_mutex_unlock(&d->d_dbs.dbs_mu);
 	}
 	if (d->d_stopping && now >= d->d_stop_at &&
 	    send_inflight(d->d_snd) > 0) {
@@ -325,52 +521,33 @@ stop_check(struct disp *d, int64_t now)
 	}
 }
 
-/* The loop's exit condition.  (A cron-style --drain run would also end
- * here once nothing is due and nothing is in flight.) */
+/* The loop's exit condition: stopping and nothing left in this thread's
+ * hands.  (A cron-style --drain run would also end here once nothing is
+ * due and nothing is in flight.) */
 static int
-finished(const struct disp *d, int64_t now)
+finished(const struct disp *d)
 {
-	if (!d->d_stopping || send_busy(d->d_snd) > 0)
-		return 0;
-	if (record_pending(d->d_rec) == 0)
-		return 1;
-	if (now < d->d_stop_at + STOP_DB_GRACE_MS)
-		return 0;
-	log_warn("stopping: %zu results could not be written; their "
-	    "deliveries will be sent again when their leases end",
-	    record_pending(d->d_rec));
-	return 1;
+	return d->d_stopping && send_busy(d->d_snd) == 0 && d->d_asked == 0;
 }
 
 /* How long curl_multi_poll may sleep: until the next thing to do.
- * Transfer activity and the datagram socket wake it earlier. */
+ * Transfer activity, the datagram socket and the database thread's
+ * answer wake it earlier. */
 static int
 sleep_ms(const struct disp *d, int64_t now)
 {
-	int64_t	 t = now + 1000, db = INT64_MAX;
+	int64_t	 t = now + 1000;
 
-	/* What needs the database, which waits out any backoff. */
-	if (!d->d_stopping && free_slots(d) > 0) {
-		if (d->d_next_poll < db)
-			db = d->d_next_poll;
-		if (due_top(&d->d_due) < db)
-			db = due_top(&d->d_due);
-		if (d->d_wake || (d->d_more && (free_slots(d) >=
-		    refill_threshold(d) || send_busy(d->d_snd) == 0)))
-			db = now;
+	if (!d->d_stopping && d->d_asked == 0 && free_slots(d) > 0) {
+		if (d->d_next_poll < t)
+			t = d->d_next_poll;
+		if (due_top(&d->d_due) < t)
+			t = due_top(&d->d_due);
+		if (claim_now(d, now))
+			t = now;
+		if (t < d->d_db_at)
+			t = d->d_db_at;
 	}
-	if (record_pending(d->d_rec) > 0) {
-		if (d->d_stopping)
-			db = now;
-		else if (record_due(d->d_rec) < db)
-			db = record_due(d->d_rec);
-	}
-	if (!d->d_stopping && d->d_next_retention < db)
-		db = d->d_next_retention;
-	if (db < d->d_db_at)
-		db = d->d_db_at;
-	if (db < t)
-		t = db;
 	if (d->d_stopping && d->d_stop_at < t)
 		t = d->d_stop_at;
 	return t <= now ? 0 : (int)(t - now);
@@ -450,6 +627,59 @@ signals_init(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* The database threads, started with SIGTERM and SIGINT blocked so they
+ * always reach the sending thread's loop. */
+static int
+db_start(struct disp *d)
+{
+	struct dbside		*s = &d->d_dbs;
+	pthread_condattr_t	 ca;
+	sigset_t		 block, old;
+	int			 rc;
+
+	pthread_mutex_init(&s->dbs_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->dbs_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	d->d_claimer.w_name = "claimer";
+	d->d_writer.w_name = "writer";
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if ((rc = pthread_create(&d->d_claimer.w_thread, NULL, claimer_main,
+	    d)) == 0 && (rc = pthread_create(&d->d_writer.w_thread, NULL,
+	    writer_main, d)) != 0) {
+		s->dbs_stop = 1;
+		pthread_cond_broadcast(&s->dbs_cv);
+		pthread_join(d->d_claimer.w_thread, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_err("pthread_create: %s", strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* The claimer ends at once (nothing is asked of it by now), the writer
+ * when everything is written. */
+static void
+db_stop(struct disp *d)
+{
+	struct dbside	*s = &d->d_dbs;
+
+	pthread_mutex_lock(&s->dbs_mu);
+	s->dbs_stop = 1;
+	pthread_cond_broadcast(&s->dbs_cv);
+	pthread_mutex_unlock(&s->dbs_mu);
+	pthread_join(d->d_claimer.w_thread, NULL);
+	pthread_join(d->d_writer.w_thread, NULL);
+	pthread_cond_destroy(&s->dbs_cv);
+	pthread_mutex_destroy(&s->dbs_mu);
+}
+
 static void
 run(struct disp *d)
 {
@@ -461,13 +691,10 @@ run(struct disp *d)
 	for (;;) {
 		now = util_mono_ms();
 		stop_check(d, now);
-		if (claim_wanted(d, now))
-			claim(d, now);
+		take_claim(d);
+		ask_claim(d, now);
 		send_perform(d->d_snd);
-		now = util_mono_ms();
-		flush(d, now);
-		retention(d, now);
-		if (finished(d, now))
+		if (finished(d))
 			break;
 		send_wait(d->d_snd, sleep_ms(d, util_mono_ms()), fds,
 		    readable, 2);
@@ -524,12 +751,15 @@ main(int argc, char **argv)
 		    "ms): a slow request may be sent twice",
 		    d.d_cf.cf_lease_ms, d.d_cf.cf_timeout_ms);
 	d.d_wake_fd = wake_open(d.d_cf.cf_wake_addr);
-	d.d_db = db_new(&d.d_cf);
-	d.d_rec = record_new(&d.d_cf, d.d_db, d.d_id);
+	d.d_claimer.w_db = db_new(&d.d_cf);
+	d.d_writer.w_db = db_new(&d.d_cf);
+	d.d_rec = record_new(&d.d_cf, d.d_writer.w_db, d.d_id);
 	if ((d.d_snd = send_new(&d.d_cf, on_done, &d)) == NULL) {
 		log_err("curl_multi_init failed");
 		return 1;
 	}
+	if (db_start(&d) == -1)
+		return 1;
 	log_info("%s %s started as %s: concurrency %u, %u per endpoint, "
 	    "lease %lld ms, %s", WH_PRODUCT, WH_VERSION, d.d_id,
 	    d.d_cf.cf_concurrency, d.d_cf.cf_endpoint_concurrency,
@@ -537,11 +767,13 @@ main(int argc, char **argv)
 	    "polling only");
 
 	run(&d);
+	db_stop(&d);
 
 	log_info("stopped");
 	send_free(d.d_snd);
 	record_free(d.d_rec);
-	db_free(d.d_db);
+	db_free(d.d_claimer.w_db);
+	db_free(d.d_writer.w_db);
 	if (d.d_wake_fd >= 0)
 		close(d.d_wake_fd);
 	curl_global_cleanup();

@@ -42,4 +42,64 @@ void		emit_types_set(const char *const *names,
 /* Wake the dispatchers (best effort, one loopback datagram). */
 void		emit_wake(const struct conf *);
 
+/*
+ * The statements of the fan-out, shared word for word by emit_insert
+ * (with ? parameters) and the outbox procedure webhooks_emit in
+ * sql/003_integrations.sql (with its variables), so both ways of emitting
+ * deliver and filter alike; tests/unit/test_emit.c checks that the
+ * procedure holds exactly these texts.
+ *
+ * EMIT_FILTER_FAILS: the filters of endpoint e against the data of event
+ * evid, true when one of them fails.  Why each part is there is said in
+ * that migration.  The path column is built from [A-Za-z0-9_] segments
+ * only (endpoint.c), so a tenant's input never becomes JSON path syntax.
+ */
+#define EMIT_FILTER_EQ \
+	"CASE JSON_TYPE(JSON_EXTRACT(ev.data, f.json_path))" \
+	" WHEN 'STRING' THEN JSON_CONTAINS(f.value," \
+	" JSON_QUOTE(JSON_VALUE(ev.data, f.json_path)))" \
+	" WHEN 'OBJECT' THEN 0 WHEN 'ARRAY' THEN 0" \
+	" ELSE JSON_CONTAINS(f.value, JSON_EXTRACT(ev.data, f.json_path)) END"
+#define EMIT_FILTER_NUM \
+	"(CASE WHEN JSON_TYPE(JSON_EXTRACT(ev.data, f.json_path))" \
+	" IN ('INTEGER', 'DOUBLE', 'STRING')" \
+	" AND JSON_VALUE(ev.data, f.json_path) REGEXP" \
+	" '^-?[0-9]{1,30}([.][0-9]{1,30})?([eE][-+]?[0-9]{1,2})?\\\\z'" \
+	" THEN CAST(JSON_VALUE(ev.data, f.json_path) AS DOUBLE) END)"
+/* Enabled endpoints (alias e) subscribed to an event of the tenant: its
+ * type, its "category.*" or "*". */
+#define EMIT_FANOUT_FROM(tenant, type, catpat) \
+	" FROM endpoint_events s JOIN endpoints e ON e.id = s.endpoint_id" \
+	" WHERE s.tenant_id = " tenant " AND s.pattern IN (" type ", " \
+	catpat ", '*') AND e.enabled = 1"
+/* The fan-out: one pending delivery per such endpoint whose filters
+ * all hold. */
+#define EMIT_FANOUT(evid, tenant, type, catpat) \
+	"INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status," \
+	" next_attempt_at) SELECT DISTINCT e.tenant_id, " evid ", e.id," \
+	" 'pending', NOW(3)" EMIT_FANOUT_FROM(tenant, type, catpat) \
+	" AND NOT " EMIT_FILTER_FAILS(evid)
+/* Count the event as filtered out for each such endpoint that has
+ * filters and got no delivery of it: the filters already decided, so
+ * they are not run twice.  Also word for word in webhooks_emit. */
+#define EMIT_COUNT_FILTERED(tenant, type, catpat, evid) \
+	"INSERT INTO endpoint_stats (endpoint_id, slot, filtered)" \
+	" SELECT DISTINCT e.id, CONNECTION_ID() % 16, 1" \
+	EMIT_FANOUT_FROM(tenant, type, catpat) \
+	" AND EXISTS (SELECT 1 FROM endpoint_filters f" \
+	" WHERE f.endpoint_id = e.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM deliveries d" \
+	" WHERE d.event_id = " evid " AND d.endpoint_id = e.id)" \
+	" ON DUPLICATE KEY UPDATE filtered = endpoint_stats.filtered + 1"
+#define EMIT_FILTER_FAILS(evid) \
+	"EXISTS (SELECT 1 FROM endpoint_filters f" \
+	" JOIN events ev ON ev.id = " evid \
+	" WHERE f.endpoint_id = e.id" \
+	" AND NOT (JSON_VALID(ev.data) AND COALESCE(CASE f.op" \
+	" WHEN 'exists' THEN JSON_CONTAINS_PATH(ev.data, 'one', f.json_path)" \
+	" WHEN 'gt' THEN " EMIT_FILTER_NUM " > f.num" \
+	" WHEN 'lt' THEN " EMIT_FILTER_NUM " < f.num" \
+	" WHEN 'ne' THEN NOT COALESCE(" EMIT_FILTER_EQ ", 0)" \
+	" ELSE " EMIT_FILTER_EQ " END, 0)))"
+
 #endif

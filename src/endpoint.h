@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+struct buf;
 struct db;
 
 /* DATETIME(3) column as RFC 3339 UTC text ("2026-04-29T14:32:11.123Z");
@@ -17,6 +18,15 @@ struct db;
 #define EP_SECRET_MIN	16
 #define EP_SECRET_MAX	200
 #define EP_EVENTS_MAX	500	/* patterns per endpoint */
+#define EP_FILTERS_MAX	20
+#define EP_IN_MAX	100	/* values of one "in" filter */
+#define EP_PATH_MAX	200	/* "data.a.b" */
+#define EP_PATH_DEPTH	10	/* segments after "data." */
+#define EP_VALUE_MAX	4000	/* a filter value as JSON text, bytes */
+#define EP_HEADERS_MAX	20
+#define EP_HNAME_MAX	100
+#define EP_HVALUE_MAX	2000
+#define EP_PDKEY_LEN	32	/* PagerDuty integration keys */
 
 enum ep_err {
 	EP_OK = 0,
@@ -24,6 +34,23 @@ enum ep_err {
 	EP_NOTFOUND,	/* no such endpoint for this tenant */
 	EP_SEAL,	/* the master key is missing: 500 */
 	EP_DB		/* database error: req_db_error */
+};
+
+/* One condition on the event's data: path "data.priority", op one of
+ * eq, ne, in, exists, gt, lt, and value as canonical JSON text (NULL for
+ * exists).  All of an endpoint's filters must hold. */
+struct ep_filter {
+	char			*ef_path;
+	char			*ef_op;
+	char			*ef_value;
+};
+
+/* A custom request header.  In an endpoint_set the value is in clear,
+ * or NULL to keep the value stored under that name; in a struct
+ * endpoint it is masked ("Bear…"). */
+struct ep_header {
+	char			*eh_name;
+	char			*eh_value;
 };
 
 struct endpoint {
@@ -36,6 +63,12 @@ struct endpoint {
 	int			 ep_standard_webhooks;
 	char			**ep_events;		/* patterns, sorted */
 	size_t			 ep_nevents;
+	char			*ep_format;
+	char			*ep_routing_key;	/* masked; NULL if none */
+	struct ep_filter	*ep_filters;
+	size_t			 ep_nfilters;
+	struct ep_header	*ep_headers;		/* values masked */
+	size_t			 ep_nheaders;
 	char			 ep_created_at[32];	/* RFC 3339 */
 	char			 ep_updated_at[32];
 };
@@ -50,6 +83,14 @@ struct endpoint_set {
 	const char		*es_description;
 	int			 es_enabled;
 	int			 es_standard_webhooks;
+	const char		*es_format;
+	const char		*es_routing_key;
+	const struct ep_filter	*es_filters;	/* with es_filters_set */
+	size_t			 es_nfilters;
+	int			 es_filters_set;	/* replace all (0: keep) */
+	const struct ep_header	*es_headers;	/* with es_headers_set */
+	size_t			 es_nheaders;
+	int			 es_headers_set;
 };
 
 void	endpoint_set_init(struct endpoint_set *);
@@ -64,9 +105,25 @@ enum ep_err	endpoint_check_events(struct db *, char **, size_t,
 int		endpoint_check_secret(const char *, char *err, size_t errsz);
 int		endpoint_check_description(const char *, char *err,
 		    size_t errsz);
-/* Everything set in es; allow_private as in [delivery]. */
-enum ep_err	endpoint_check(struct db *, const struct endpoint_set *,
-		    int allow_private, char *err, size_t errsz);
+int		endpoint_check_format(const char *, char *err, size_t errsz);
+int		endpoint_check_routing_key(const char *, char *err,
+		    size_t errsz);
+/* Filter i (from 0, for the message) from its parts; value is JSON text
+ * (NULL when absent).  Fills out with the path, the op and the value
+ * made canonical (free with endpoint_filters_free). */
+int		endpoint_filter_make(const char *path, const char *op,
+		    const char *value, size_t valuelen, size_t i,
+		    struct ep_filter *out, char *err, size_t errsz);
+/* The admin form's value box as JSON text for endpoint_filter_make: what
+ * parses as JSON is JSON (5, true, "5", ["a", "b"]), anything else is a
+ * string; for in, a comma-separated list of such values. */
+void		endpoint_filter_text(const char *op, const char *text,
+		    struct buf *json);
+/* One header, and the list: count, repeated names. */
+int		endpoint_check_header(const struct ep_header *, char *err,
+		    size_t errsz);
+int		endpoint_check_headers(const struct ep_header *, size_t n,
+		    char *err, size_t errsz);
 
 /* "whsec_" + standard base64 of 32 random bytes (malloc'd; NULL if the
  * random generator fails).  Standard base64 with padding is what the
@@ -75,10 +132,12 @@ char	*endpoint_secret_new(void);
 
 /* Create from a checked es (es_url and es_events required).  With no
  * es_secret one is generated; *secret gets the secret in clear either
- * way (malloc'd), for the one answer that shows it. */
+ * way (malloc'd), for the one answer that shows it.  What depends on
+ * more than one field (a routing key for format pagerduty, a header
+ * value to keep) fails with EP_INVALID and a message in err. */
 enum ep_err	endpoint_create(struct db *, unsigned long long tenant,
 		    const struct endpoint_set *, unsigned long long *id,
-		    char **secret);
+		    char **secret, char *err, size_t errsz);
 /* Is id the tenant's endpoint (EP_OK, EP_NOTFOUND, EP_DB)?  With lock,
  * it is locked for the caller's transaction. */
 enum ep_err	endpoint_owned(struct db *, unsigned long long tenant,
@@ -91,9 +150,12 @@ enum ep_err	endpoint_list(struct db *, unsigned long long tenant,
 		    unsigned long long after, size_t limit,
 		    struct endpoint **, size_t *n, int *more);
 /* Apply a checked es.  Disabling pauses the endpoint's waiting
- * deliveries; enabling resumes them and clears disabled_reason. */
+ * deliveries; enabling resumes them and clears disabled_reason.  A
+ * format other than pagerduty drops the routing key.  EP_INVALID as for
+ * create. */
 enum ep_err	endpoint_update(struct db *, unsigned long long tenant,
-		    unsigned long long id, const struct endpoint_set *);
+		    unsigned long long id, const struct endpoint_set *,
+		    char *err, size_t errsz);
 /* Deletes the endpoint and its subscriptions; its pending and paused
  * deliveries become failed ("endpoint deleted"), and its delivery
  * history stays readable by delivery id. */
@@ -112,6 +174,8 @@ enum ep_err	endpoint_test(struct db *, unsigned long long tenant,
 
 /* Wipe and free a secret in clear; NULL is fine, *secret becomes NULL. */
 void	endpoint_secret_free(char **);
+void	endpoint_filters_free(struct ep_filter *, size_t);
+void	endpoint_headers_free(struct ep_header *, size_t);
 void	endpoint_free(struct endpoint *);
 void	endpoint_free_list(struct endpoint *, size_t);
 

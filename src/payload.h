@@ -1,10 +1,12 @@
 /* What a receiver gets: the body and headers of one attempt.
  *
- * The endpoint's format decides the body (only "momentumpro", the seed's
- * shape, today; a Slack or PagerDuty body is one more row in payload.c's
- * table).  The signatures and the X-Momentumpro-* headers are the same
- * for every format and always cover the exact body bytes that are sent.
- * The admin pages use the same function to show what was sent. */
+ * The endpoint's format decides the body: "momentumpro", the seed's
+ * shape; "slack", an incoming-webhook message for people; "pagerduty",
+ * an Events API v2 event (one row each in payload.c's table).  The
+ * signatures and the X-Momentumpro-* headers are the same for every
+ * format and always cover the exact body bytes that are sent; the
+ * endpoint's custom headers follow them.  The admin pages use the same
+ * function to show what was sent. */
 #ifndef WH_PAYLOAD_H
 #define WH_PAYLOAD_H
 
@@ -13,7 +15,8 @@
 
 #include "buf.h"
 
-#define PAYLOAD_MAXHDR	16
+/* Ours (at most 9) and an endpoint's custom ones (EP_HEADERS_MAX). */
+#define PAYLOAD_MAXHDR	32
 
 struct payload_src {
 	unsigned long long	 ps_delivery;	/* X-Momentumpro-Delivery */
@@ -26,21 +29,30 @@ struct payload_src {
 	int			 ps_standard;	/* Standard Webhooks headers too */
 	const char		*ps_user_agent;	/* NULL: product and version */
 	int64_t			 ps_timestamp;	/* Unix seconds of this attempt */
+	unsigned long long	 ps_tenant;	/* in PagerDuty dedup keys */
+	const char		*ps_routing_key; /* pagerduty: opened */
+	const char		*ps_headers;	/* custom "Name: value\n" lines,
+						   opened; NULL for none */
 };
 
 struct payload {
 	struct buf	 pl_body;
 	char		*pl_hdr[PAYLOAD_MAXHDR];	/* "Name: value" */
 	size_t		 pl_nhdr;
+	size_t		 pl_custom;	/* pl_hdr[pl_custom...] are custom */
 };
 
 /* 0 on success; -1 with the reason in err (an unknown format). */
 int	 payload_build(const struct payload_src *, struct payload *,
 	    char *err, size_t errsz);
 void	 payload_free(struct payload *);
-/* The headers one per line, as recorded with the attempt.  None of them
- * holds a secret: signatures only. */
+/* The headers one per line, as recorded with the attempt: the custom
+ * headers' values masked (they are often credentials), the rest as sent
+ * (signatures only, no secret). */
 void	 payload_headers_text(const struct payload *, struct buf *);
+/* A secret value shown for recognition only: its first few characters
+ * (none of a short one) and "…", e.g. "Bear…". */
+void	 payload_mask(const char *, size_t, struct buf *);
 /* Is this a format payload_build knows? */
 int	 payload_format_known(const char *);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "conf.h"
 #include "db.h"
 #include "delivery.h"
+#include "jsonw.h"
 #include "log.h"
 #include "record.h"
 #include "send.h"
@@ -21,6 +23,9 @@
  * quiet. */
 #define REC_BATCH	200
 #define REC_WAIT_MS	50
+/* JSON text of a batch larger than this is split over transactions,
+ * well below MariaDB's default 16 MiB max_allowed_packet. */
+#define REC_MAX_JSON	(4 * 1024 * 1024)
 #define REC_TRIES	3
 #define RETENTION_ROWS	1000
 
@@ -44,16 +49,26 @@ struct rec {
 	char			*r_headers;
 	int			 r_gone;
 	int			 r_uncertain;	/* its COMMIT was cut off */
+	int			 r_written;	/* ... and had written it */
+	size_t			 r_bytes;	/* its texts, roughly */
 };
 
+struct recs {
+	struct rec		*rs_v;
+	size_t			 rs_n;
+	size_t			 rs_cap;
+	size_t			 rs_bytes;	/* sum of r_bytes */
+};
+
+/* Results are queued by the sending thread and written by the
+ * database thread: rc_mu guards rc_q and rc_oldest. */
 struct recorder {
 	const struct conf	*rc_cf;
 	struct db		*rc_db;
 	char			*rc_dispatcher;
-	struct rec		*rc_recs;
-	size_t			 rc_n;
-	size_t			 rc_cap;
-	int64_t			 rc_oldest;	/* mono ms of rc_recs[0] */
+	pthread_mutex_t		 rc_mu;
+	struct recs		 rc_q;
+	int64_t			 rc_oldest;	/* mono ms of rc_q's first */
 };
 
 static const char *const status_names[] = {
@@ -134,6 +149,7 @@ record_new(const struct conf *cf, struct db *db, const char *dispatcher)
 	rc->rc_cf = cf;
 	rc->rc_db = db;
 	rc->rc_dispatcher = xstrdup(dispatcher);
+	pthread_mutex_init(&rc->rc_mu, NULL);
 	return rc;
 }
 
@@ -145,16 +161,48 @@ rec_clear(struct rec *r)
 	free(r->r_headers);
 }
 
-void
-record_free(struct recorder *rc)
+static void
+recs_free(struct recs *w)
 {
 	size_t	 i;
 
+	for (i = 0; i < w->rs_n; i++)
+		rec_clear(&w->rs_v[i]);
+	free(w->rs_v);
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+recs_push(struct recs *w, const struct rec *r)
+{
+	if (w->rs_n == w->rs_cap) {
+		w->rs_cap = w->rs_cap ? w->rs_cap * 2 : 64;
+		w->rs_v = xrealloc(w->rs_v, w->rs_cap * sizeof(*w->rs_v));
+	}
+	w->rs_v[w->rs_n++] = *r;
+	w->rs_bytes += r->r_bytes;
+}
+
+static void
+recs_drop_front(struct recs *w, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		w->rs_bytes -= w->rs_v[i].r_bytes;
+		rec_clear(&w->rs_v[i]);
+	}
+	memmove(w->rs_v, w->rs_v + n, (w->rs_n - n) * sizeof(*w->rs_v));
+	w->rs_n -= n;
+}
+
+void
+record_free(struct recorder *rc)
+{
 	if (rc == NULL)
 		return;
-	for (i = 0; i < rc->rc_n; i++)
-		rec_clear(&rc->rc_recs[i]);
-	free(rc->rc_recs);
+	recs_free(&rc->rc_q);
+	pthread_mutex_destroy(&rc->rc_mu);
 	free(rc->rc_dispatcher);
 	free(rc);
 }
@@ -215,25 +263,24 @@ bad:
 	return buf_release(&b);
 }
 
-static struct rec *
-rec_add(struct recorder *rc, enum rec_kind kind, const struct job *j)
+static void
+rec_init(struct rec *r, enum rec_kind kind, const struct job *j)
 {
-	struct rec	*r;
-
-	if (rc->rc_n == rc->rc_cap) {
-		rc->rc_cap = rc->rc_cap ? rc->rc_cap * 2 : 64;
-		rc->rc_recs = xrealloc(rc->rc_recs, rc->rc_cap *
-		    sizeof(*rc->rc_recs));
-	}
-	if (rc->rc_n == 0)
-		rc->rc_oldest = util_mono_ms();
-	r = &rc->rc_recs[rc->rc_n++];
 	memset(r, 0, sizeof(*r));
 	r->r_kind = kind;
 	r->r_id = j->j_id;
 	r->r_endpoint = j->j_endpoint;
 	r->r_token = j->j_token;
-	return r;
+}
+
+static void
+enqueue(struct recorder *rc, const struct rec *r)
+{
+	pthread_mutex_lock(&rc->rc_mu);
+	if (rc->rc_q.rs_n == 0)
+		rc->rc_oldest = util_mono_ms();
+	recs_push(&rc->rc_q, r);
+	pthread_mutex_unlock(&rc->rc_mu);
 }
 
 void
@@ -241,25 +288,29 @@ record_attempt(struct recorder *rc, const struct job *j,
     const struct attempt *at, struct verdict *out)
 {
 	struct verdict	 v;
-	struct rec	*r;
+	struct rec	 r;
 
 	record_classify(rc->rc_cf, j->j_attempts, at, &v);
-	r = rec_add(rc, RK_ATTEMPT, j);
-	r->r_status = v.v_status;
-	r->r_started = at->at_started;
-	r->r_duration = at->at_ended - at->at_started;
+	rec_init(&r, RK_ATTEMPT, j);
+	r.r_status = v.v_status;
+	r.r_started = at->at_started;
+	r.r_duration = at->at_ended - at->at_started;
 	/* Measured from the failure, as the schedule promises, however
 	 * long the write waits. */
-	r->r_due = at->at_ended + v.v_delay_ms;
-	r->r_code = at->at_fail == SF_NONE ? at->at_status : 0;
+	r.r_due = at->at_ended + v.v_delay_ms;
+	r.r_code = at->at_fail == SF_NONE ? at->at_status : 0;
 	if (v.v_error[0] != '\0')
-		r->r_error = utf8_clean(v.v_error, strlen(v.v_error), NULL);
+		r.r_error = utf8_clean(v.v_error, strlen(v.v_error), NULL);
 	if (at->at_fail == SF_NONE)
-		r->r_snippet = utf8_clean(at->at_snippet.b_data,
-		    at->at_snippet.b_len, &r->r_snippet_len);
+		r.r_snippet = utf8_clean(at->at_snippet.b_data,
+		    at->at_snippet.b_len, &r.r_snippet_len);
 	if (at->at_headers != NULL)
-		r->r_headers = xstrdup(at->at_headers);
-	r->r_gone = v.v_gone;
+		r.r_headers = utf8_clean(at->at_headers,
+		    strlen(at->at_headers), NULL);
+	r.r_gone = v.v_gone;
+	r.r_bytes = r.r_snippet_len + (r.r_headers != NULL ?
+	    strlen(r.r_headers) : 0);
+	enqueue(rc, &r);
 	if (out != NULL)
 		*out = v;
 }
@@ -267,198 +318,336 @@ record_attempt(struct recorder *rc, const struct job *j,
 void
 record_release(struct recorder *rc, const struct job *j, int64_t delay_ms)
 {
-	struct rec	*r = rec_add(rc, RK_RELEASE, j);
+	struct rec	 r;
 
-	r->r_due = util_mono_ms() + delay_ms;
+	rec_init(&r, RK_RELEASE, j);
+	r.r_due = util_mono_ms() + delay_ms;
+	enqueue(rc, &r);
 }
 
 void
 record_pause(struct recorder *rc, const struct job *j)
 {
-	rec_add(rc, RK_PAUSE, j);
+	struct rec	 r;
+
+	rec_init(&r, RK_PAUSE, j);
+	enqueue(rc, &r);
 }
 
 size_t
-record_pending(const struct recorder *rc)
+record_pending(struct recorder *rc)
 {
-	return rc->rc_n;
+	size_t	 n;
+
+	pthread_mutex_lock(&rc->rc_mu);
+	n = rc->rc_q.rs_n;
+	pthread_mutex_unlock(&rc->rc_mu);
+	return n;
 }
 
 int64_t
-record_due(const struct recorder *rc)
+record_due(struct recorder *rc)
 {
-	if (rc->rc_n == 0)
-		return INT64_MAX;
-	if (rc->rc_n >= REC_BATCH)
-		return 0;
-	return rc->rc_oldest + REC_WAIT_MS;
+	int64_t	 t;
+
+	pthread_mutex_lock(&rc->rc_mu);
+	if (rc->rc_q.rs_n == 0)
+		t = INT64_MAX;
+	else if (rc->rc_q.rs_n >= REC_BATCH ||
+	    rc->rc_q.rs_bytes >= REC_MAX_JSON)
+		t = 0;
+	else
+		t = rc->rc_oldest + REC_WAIT_MS;
+	pthread_mutex_unlock(&rc->rc_mu);
+	return t;
 }
 
-/* Times go to the database relative to its own NOW(3), from the
- * monotonic clock, so the dispatcher's wall clock never matters.  Read
- * just before each statement: NOW(3) is that statement's start. */
-static long long
-us_from_now(int64_t mono)
+/*
+ * A batch goes to the database as one JSON array (one bound parameter),
+ * one object per result, and each kind of change is one statement over
+ * JSON_TABLE: a handful of round trips per batch instead of two per
+ * delivery.  Keys: k kind ("a" attempt, "r" release, "p" pause), i id,
+ * t claim token, p endpoint, s status, a microseconds since the attempt
+ * started, d duration ms, n microseconds until it is due again, c HTTP
+ * status, e error, b response, h request headers, x 1 = attempt already
+ * on record.  a and n count from when the array was built; each
+ * statement passes how long ago that was, since NOW(3) is the start of
+ * that statement.  Times thus follow the database's clock and the
+ * monotonic one, never the dispatcher's wall clock.
+ */
+#define ROWS_COLS \
+    " k CHAR(1) PATH '$.k', id BIGINT UNSIGNED PATH '$.i'," \
+    " token BIGINT UNSIGNED PATH '$.t', ep BIGINT UNSIGNED PATH '$.p'," \
+    " st VARCHAR(10) PATH '$.s', ago BIGINT PATH '$.a'," \
+    " dur BIGINT PATH '$.d', nxt BIGINT PATH '$.n'," \
+    " code SMALLINT PATH '$.c'," \
+    " err VARCHAR(500) CHARACTER SET utf8mb4 PATH '$.e'," \
+    " body MEDIUMTEXT CHARACTER SET utf8mb4 PATH '$.b'," \
+    " hdrs TEXT CHARACTER SET utf8mb4 PATH '$.h', skip TINYINT PATH '$.x'"
+#define ROWS	"JSON_TABLE(?, '$[*]' COLUMNS (" ROWS_COLS ")) r"
+/* The claim token leaves alone a row claimed again after our lease
+ * ended; the status, one failed meanwhile by its endpoint's delete. */
+#define OURS	" STRAIGHT_JOIN deliveries d ON d.id = r.id" \
+    " AND d.claim_token = r.token AND d.status = 'pending'"
+
+static const char update_attempts_sql[] =
+    "UPDATE " ROWS OURS
+    " SET d.status = r.st, d.attempts = d.attempts + 1,"
+    " d.last_attempt_at = NOW(3) - INTERVAL (r.ago + ?) MICROSECOND,"
+    " d.last_status_code = r.code, d.last_error = r.err,"
+    " d.last_duration_ms = r.dur, d.claimed_by = NULL, d.claim_token = NULL,"
+    " d.next_attempt_at = NOW(3) + INTERVAL (r.nxt - ?) MICROSECOND,"
+    " d.completed_at = IF(r.st = 'pending', NULL, NOW(3))"
+    " WHERE r.k = 'a'";
+
+/* Every attempt is history, also one whose row was claimed again. */
+static const char insert_attempts_sql[] =
+    "INSERT INTO attempts (delivery_id, endpoint_id, started_at,"
+    " duration_ms, status_code, error, response_snippet, request_headers,"
+    " dispatcher)"
+    " SELECT r.id, r.ep, NOW(3) - INTERVAL (r.ago + ?) MICROSECOND, r.dur,"
+    " r.code, r.err, r.body, r.hdrs, ? FROM " ROWS
+    " WHERE r.k = 'a' AND r.skip IS NULL";
+
+static const char release_sql[] =
+    "UPDATE " ROWS OURS
+    " SET d.claimed_by = NULL, d.claim_token = NULL,"
+    " d.next_attempt_at = NOW(3) + INTERVAL GREATEST(r.nxt - ?, 0)"
+    " MICROSECOND WHERE r.k = 'r'";
+
+/* Checked against the endpoint as it is now, so an enable that resumed
+ * the paused rows meanwhile is not undone. */
+static const char pause_sql[] =
+    "UPDATE " ROWS OURS
+    " STRAIGHT_JOIN endpoints e ON e.id = d.endpoint_id"
+    " SET d.status = IF(e.enabled = 1, 'pending', 'paused'),"
+    " d.claimed_by = NULL, d.claim_token = NULL, d.next_attempt_at = NOW(3)"
+    " WHERE r.k = 'p'";
+
+/* After a COMMIT that was cut off: the results whose rows still hold
+ * our claim were not written. */
+static const char unwritten_sql[] =
+    "SELECT r.id FROM " ROWS OURS " WHERE r.k = 'a'";
+
+static const char *const kind_keys[] = {
+	[RK_ATTEMPT] = "a", [RK_RELEASE] = "r", [RK_PAUSE] = "p"
+};
+
+static void
+json_key_str(struct buf *js, const char *key, const char *v)
 {
-	return (long long)(mono - util_mono_ms()) * 1000;
+	if (v == NULL)
+		return;
+	buf_printf(js, ",\"%s\":", key);
+	jw_str(js, v);
+}
+
+/* The array for recs [from, *to), stopping early at REC_MAX_JSON.
+ * n[kind] counts each kind. */
+static void
+batch_json(const struct recs *w, size_t from, size_t *to, int64_t ref,
+    size_t n[3], struct buf *js)
+{
+	const struct rec *r;
+	size_t		 i;
+
+	n[RK_ATTEMPT] = n[RK_RELEASE] = n[RK_PAUSE] = 0;
+	buf_reset(js);
+	buf_putc(js, '[');
+	for (i = from; i < *to && (i == from || js->b_len < REC_MAX_JSON);
+	    i++) {
+		r = &w->rs_v[i];
+		n[r->r_kind]++;
+		buf_printf(js, "%s{\"k\":\"%s\",\"i\":%llu,\"t\":%llu,"
+		    "\"p\":%llu,\"n\":%lld", i > from ? "," : "",
+		    kind_keys[r->r_kind], r->r_id, r->r_token, r->r_endpoint,
+		    (long long)(r->r_due - ref) * 1000);
+		if (r->r_kind == RK_ATTEMPT) {
+			buf_printf(js, ",\"s\":\"%s\",\"a\":%lld,\"d\":%lld",
+			    status_names[r->r_status],
+			    (long long)(ref - r->r_started) * 1000,
+			    (long long)r->r_duration);
+			if (r->r_code != 0)
+				buf_printf(js, ",\"c\":%ld", r->r_code);
+			json_key_str(js, "e", r->r_error);
+			json_key_str(js, "h", r->r_headers);
+			if (r->r_snippet != NULL) {
+				buf_puts(js, ",\"b\":");
+				jw_strn(js, r->r_snippet, r->r_snippet_len);
+			}
+			if (r->r_written)
+				buf_puts(js, ",\"x\":1");
+		}
+		buf_putc(js, '}');
+	}
+	buf_putc(js, ']');
+	*to = i;
+}
+
+/* Microseconds since ref: what the statement about to run adds. */
+static long long
+since(int64_t ref)
+{
+	return (long long)(util_mono_ms() - ref) * 1000;
+}
+
+/* Mark the uncertain results of recs [from, to) that the cut-off
+ * COMMIT did write. */
+static int
+mark_written(struct db *db, struct recs *w, size_t from, size_t to,
+    const char *js)
+{
+	struct dbres	*r;
+	size_t		 i, k;
+	int		 ours;
+
+	if (db_query(db, &r, unwritten_sql, "s", js) == -1)
+		return -1;
+	for (i = from; i < to; i++) {
+		if (!w->rs_v[i].r_uncertain)
+			continue;
+		for (ours = 0, k = 0; k < r->r_nrow && !ours; k++)
+			ours = (unsigned long long)dbres_int(r, k, 0) ==
+			    w->rs_v[i].r_id;
+		w->rs_v[i].r_written = !ours;
+		w->rs_v[i].r_uncertain = 0;
+	}
+	dbres_free(r);
+	return 0;
 }
 
 static int
-write_attempt(struct recorder *rc, struct rec *r)
+write_gone(struct db *db, unsigned long long endpoint)
 {
-	struct db	*db = rc->rc_db;
-	char		 code[16];
-	const char	*codep = NULL;
-	long long	 n;
-
-	if (r->r_code != 0) {
-		snprintf(code, sizeof(code), "%ld", r->r_code);
-		codep = code;
-	}
-	/* The claim token makes a result that arrives after the lease
-	 * ended (and the row was claimed again) leave the row alone, and
-	 * the status one that of a deleted endpoint (failed meanwhile). */
-	n = db_exec(db, "UPDATE deliveries SET status = ?,"
-	    " attempts = attempts + 1,"
-	    " last_attempt_at = NOW(3) - INTERVAL ? MICROSECOND,"
-	    " last_status_code = ?, last_error = ?, last_duration_ms = ?,"
-	    " claimed_by = NULL, claim_token = NULL,"
-	    " next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND,"
-	    " completed_at = IF(?, NOW(3), NULL)"
-	    " WHERE id = ? AND claim_token = ? AND status = 'pending'",
-	    "sissiiiuu",
-	    status_names[r->r_status], -us_from_now(r->r_started), codep,
-	    r->r_error, (long long)r->r_duration,
-	    r->r_status == RS_PENDING ? us_from_now(r->r_due) : 0LL,
-	    (long long)(r->r_status != RS_PENDING), r->r_id, r->r_token);
-	if (n == -1)
-		return -1;
-	if (n == 0 && r->r_uncertain)
-		return 0;	/* that cut-off COMMIT had written it */
-	if (n == 0)
-		log_info("delivery %llu: its lease ended before the result "
-		    "was written; recording the attempt only", r->r_id);
-	if (db_exec(db, "INSERT INTO attempts (delivery_id, endpoint_id,"
-	    " started_at, duration_ms, status_code, error, response_snippet,"
-	    " request_headers, dispatcher) VALUES (?, ?,"
-	    " NOW(3) - INTERVAL ? MICROSECOND, ?, ?, ?, ?, ?, ?)", "uuiissbss",
-	    r->r_id, r->r_endpoint, -us_from_now(r->r_started),
-	    (long long)r->r_duration, codep, r->r_error, r->r_snippet,
-	    r->r_snippet_len, r->r_headers, rc->rc_dispatcher) == -1)
-		return -1;
-	if (!r->r_gone)
-		return 0;
 	if (db_exec(db, "UPDATE endpoints SET enabled = 0,"
 	    " disabled_reason = ? WHERE id = ? AND enabled = 1", "su",
-	    GONE_REASON, r->r_endpoint) == -1)
+	    GONE_REASON, endpoint) == -1)
 		return -1;
 	/* Claimed rows are left to their dispatchers, which find the
 	 * endpoint disabled when they claim them next. */
-	if (delivery_pause_endpoint(db, r->r_endpoint) == -1)
+	if (delivery_pause_endpoint(db, endpoint) == -1)
 		return -1;
-	log_info("endpoint %llu answered 410 Gone: disabled", r->r_endpoint);
+	log_info("endpoint %llu answered 410 Gone: disabled", endpoint);
 	return 0;
 }
 
+/* One transaction for recs [from, *to); *to may come back smaller when
+ * the batch is too large for one. */
 static int
-write_one(struct recorder *rc, struct rec *r)
-{
-	long long	 delay;
-
-	switch (r->r_kind) {
-	case RK_ATTEMPT:
-		return write_attempt(rc, r);
-	case RK_RELEASE:
-		delay = us_from_now(r->r_due);
-		return db_exec(rc->rc_db, "UPDATE deliveries SET"
-		    " claimed_by = NULL, claim_token = NULL,"
-		    " next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND"
-		    " WHERE id = ? AND claim_token = ? AND status = 'pending'",
-		    "iuu",
-		    delay > 0 ? delay : 0LL, r->r_id, r->r_token) == -1 ? -1 :
-		    0;
-	case RK_PAUSE:
-		/* Checked against the endpoint as it is now, so an enable
-		 * that resumed paused rows meanwhile is not undone. */
-		return db_exec(rc->rc_db, "UPDATE deliveries d JOIN endpoints e"
-		    " ON e.id = d.endpoint_id SET"
-		    " d.status = IF(e.enabled = 1, 'pending', 'paused'),"
-		    " d.claimed_by = NULL, d.claim_token = NULL,"
-		    " d.next_attempt_at = NOW(3)"
-		    " WHERE d.id = ? AND d.claim_token = ?", "uu", r->r_id,
-		    r->r_token) == -1 ? -1 : 0;
-	}
-	return -1;
-}
-
-/* One transaction for recs [from, to). */
-static int
-write_batch(struct recorder *rc, size_t from, size_t to)
+write_batch(struct recorder *rc, struct recs *w, size_t from, size_t *to)
 {
 	struct db	*db = rc->rc_db;
-	size_t		 i;
+	struct buf	 js;
+	size_t		 n[3], i, uncertain = 0;
+	long long	 got;
+	int64_t		 ref = util_mono_ms();
+	int		 rc_ = -1;
 
+	buf_init(&js);
+	for (i = from; i < *to; i++)
+		uncertain += w->rs_v[i].r_uncertain;
+	batch_json(w, from, to, ref, n, &js);
 	if (db_exec(db, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "")
 	    == -1 || db_begin(db) == -1)
-		return -1;
-	for (i = from; i < to; i++)
-		if (write_one(rc, &rc->rc_recs[i]) == -1) {
-			db_rollback(db);
-			return -1;
-		}
+		goto out;
+	if (uncertain > 0) {
+		if (mark_written(db, w, from, *to, buf_cstr(&js)) == -1)
+			goto fail;
+		batch_json(w, from, to, ref, n, &js);
+	}
+	if (n[RK_ATTEMPT] > 0) {
+		if ((got = db_exec(db, update_attempts_sql, "sii",
+		    buf_cstr(&js), since(ref), since(ref))) == -1 ||
+		    db_exec(db, insert_attempts_sql, "iss", since(ref),
+		    rc->rc_dispatcher, buf_cstr(&js)) == -1)
+			goto fail;
+		if ((size_t)got < n[RK_ATTEMPT] && uncertain == 0)
+			log_info("%zu results arrived after their lease ended: "
+			    "recorded as attempts only",
+			    n[RK_ATTEMPT] - (size_t)got);
+	}
+	if (n[RK_RELEASE] > 0 && db_exec(db, release_sql, "si",
+	    buf_cstr(&js), since(ref)) == -1)
+		goto fail;
+	if (n[RK_PAUSE] > 0 && db_exec(db, pause_sql, "s", buf_cstr(&js))
+	    == -1)
+		goto fail;
+	for (i = from; i < *to; i++)
+		if (w->rs_v[i].r_gone && !w->rs_v[i].r_written &&
+		    write_gone(db, w->rs_v[i].r_endpoint) == -1)
+			goto fail;
 	if (db_commit(db) == -1) {
 		/* Written or not, we cannot tell: the retry must not
 		 * record these attempts twice. */
-		for (i = from; i < to; i++)
-			rc->rc_recs[i].r_uncertain = 1;
-		return -1;
+		for (i = from; i < *to; i++)
+			w->rs_v[i].r_uncertain = 1;
+		goto out;
 	}
-	return 0;
+	rc_ = 0;
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	buf_free(&js);
+	return rc_;
 }
 
-static void
-drop_front(struct recorder *rc, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		rec_clear(&rc->rc_recs[i]);
-	memmove(rc->rc_recs, rc->rc_recs + n, (rc->rc_n - n) *
-	    sizeof(*rc->rc_recs));
-	rc->rc_n -= n;
-	rc->rc_oldest = util_mono_ms();
-}
-
+/* Write the queue as it is now; what arrives meanwhile waits for the
+ * next flush, and what could not be written goes back in front of it. */
 int
 record_flush(struct recorder *rc)
 {
 	struct db	*db = rc->rc_db;
-	int		 try;
+	struct recs	 w, q;
+	size_t		 to;
+	int		 try, ok, ret = 0;
 
-	if (rc->rc_n == 0)
-		return 0;
-	for (try = 0; try < REC_TRIES; try++) {
-		if (write_batch(rc, 0, rc->rc_n) == 0) {
-			drop_front(rc, rc->rc_n);
-			return 0;
+	pthread_mutex_lock(&rc->rc_mu);
+	w = rc->rc_q;
+	memset(&rc->rc_q, 0, sizeof(rc->rc_q));
+	pthread_mutex_unlock(&rc->rc_mu);
+	while (w.rs_n > 0) {
+		for (ok = 0, try = 0; try < REC_TRIES && !ok; try++) {
+			to = w.rs_n;
+			if (write_batch(rc, &w, 0, &to) == 0)
+				ok = 1;
+			else if (!db_err_is_retry(db))
+				break;
 		}
-		if (!db_err_is_retry(db))
+		if (ok) {
+			recs_drop_front(&w, to);
+			continue;
+		}
+		if (db_err_is_gone(db) || db_err_is_retry(db)) {
+			ret = -1;
 			break;
-	}
-	if (db_err_is_gone(db) || db_err_is_retry(db))
-		return -1;
-	/* Some result the database will not take: write them one by one
-	 * so that one cannot hold back the others for ever. */
-	while (rc->rc_n > 0) {
-		if (write_batch(rc, 0, 1) == -1) {
-			if (db_err_is_gone(db) || db_err_is_retry(db))
-				return -1;
-			log_err("delivery %llu: result not recorded: %s",
-			    rc->rc_recs[0].r_id, db_error(db));
 		}
-		drop_front(rc, 1);
+		/* A result the database will not take: write them one by
+		 * one so that one cannot hold back the others for ever. */
+		to = 1;
+		if (write_batch(rc, &w, 0, &to) == -1) {
+			if (db_err_is_gone(db) || db_err_is_retry(db)) {
+				ret = -1;
+				break;
+			}
+			log_err("delivery %llu: result not recorded: %s",
+			    w.rs_v[0].r_id, db_error(db));
+		}
+		recs_drop_front(&w, 1);
 	}
-	return 0;
+	if (w.rs_n == 0) {
+		recs_free(&w);
+		return ret;
+	}
+	pthread_mutex_lock(&rc->rc_mu);
+	q = rc->rc_q;
+	for (to = 0; to < q.rs_n; to++)
+		recs_push(&w, &q.rs_v[to]);
+	free(q.rs_v);
+	rc->rc_q = w;
+	rc->rc_oldest = util_mono_ms();
+	pthread_mutex_unlock(&rc->rc_mu);
+	return ret;
 }
 
 int

@@ -57,11 +57,13 @@ void		 record_release(struct recorder *, const struct job *,
  * it pending if the endpoint was enabled again meanwhile). */
 void		 record_pause(struct recorder *, const struct job *);
 
-size_t		 record_pending(const struct recorder *);
+size_t		 record_pending(struct recorder *);
 /* Monotonic ms when the queued results should be written. */
-int64_t		 record_due(const struct recorder *);
+int64_t		 record_due(struct recorder *);
 /* Write everything queued.  0 when written (or nothing to do), -1 when
- * the database failed; the results stay queued for the next try. */
+ * the database failed; the results stay queued for the next try.
+ * Queueing and flushing may happen in different threads; one thread
+ * flushes. */
 int		 record_flush(struct recorder *);
 
 /* Purge one round of data older than the retention period: attempts of

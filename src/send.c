@@ -5,7 +5,8 @@
  *
  * All easy handles live in one multi handle, so they share its
  * connection cache and a receiver's keep-alive connection serves the
- * next delivery to it.  Easy handles are kept and reset, not recreated.
+ * next delivery to it.  Easy handles are kept, with the options every
+ * transfer shares set once, not recreated.
  *
  * Per endpoint at most endpoint_concurrency requests are in flight and
  * as many more wait here for a slot.  Beyond that a job is given back
@@ -24,13 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "claim.h"
 #include "conf.h"
+#include "crypto.h"
 #include "log.h"
 #include "netguard.h"
 #include "payload.h"
@@ -256,21 +258,56 @@ on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	return CURL_SOCKET_BAD;
 }
 
+/* What is the same for every transfer, set once per easy handle: a
+ * handle is kept and reused, never reset. */
+static void
+set_options(struct sender *s, struct xfer *x)
+{
+	const struct conf	*cf = s->s_cf;
+	CURL			*e = x->x_easy;
+
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->x_errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cf->cf_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)cf->cf_connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* No proxy from the environment: the guard must judge the
+	 * receiver's address, not a proxy's. */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	if (!cf->cf_allow_private) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
+		    on_open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	}
+}
+
 static struct xfer *
 xfer_get(struct sender *s)
 {
 	struct xfer	*x;
 
-	if ((x = s->s_free) != NULL) {
+	if ((x = s->s_free) != NULL)
 		s->s_free = x->x_next;
-		curl_easy_reset(x->x_easy);
-	} else {
+	else {
 		x = xcalloc(1, sizeof(*x));
 		x->x_snd = s;
 		if ((x->x_easy = curl_easy_init()) == NULL) {
 			free(x);
 			return NULL;
 		}
+		set_options(s, x);
 		s->s_all = xrealloc(s->s_all, (s->s_nall + 1) *
 		    sizeof(*s->s_all));
 		s->s_all[s->s_nall++] = x;
@@ -299,42 +336,20 @@ xfer_put(struct sender *s, struct xfer *x)
 	s->s_free = x;
 }
 
-static void
-set_options(struct sender *s, struct xfer *x)
+/* Open an optional sealed column (NULL: none) into out: 0, or -1. */
+static int
+open_opt(const char *sealed, struct buf *out)
 {
-	const struct conf	*cf = s->s_cf;
-	CURL			*e = x->x_easy;
+	buf_init(out);
+	return sealed == NULL ? 0 : cr_open(sealed, strlen(sealed), out);
+}
 
-	curl_easy_setopt(e, CURLOPT_URL, x->x_job->j_url);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->x_pl.pl_body.b_data);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)x->x_pl.pl_body.b_len);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->x_hdrs);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->x_errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cf->cf_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)cf->cf_connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* No proxy from the environment: the guard must judge the
-	 * receiver's address, not a proxy's. */
-	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	if (!cf->cf_allow_private) {
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
-		    on_open_socket);
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-	}
+static void
+wipe(struct buf *b)
+{
+	if (b->b_data != NULL)
+		OPENSSL_cleanse(b->b_data, b->b_cap);
+	buf_free(b);
 }
 
 /* Build what is sent.  -1 with the attempt filled when it cannot be. */
@@ -346,21 +361,39 @@ prepare(struct sender *s, struct xfer *x)
 	struct attempt		*at = x->x_at;
 	struct payload_src	 ps;
 	struct url		 u;
-	struct buf		 h;
+	struct buf		 h, secret, pdkey, hdrs;
 	size_t			 i;
+	int			 rc;
 
-	if (j->j_secret == NULL) {
-		at->at_fail = SF_LOCAL;
-		snprintf(at->at_error, sizeof(at->at_error), "the endpoint "
-		    "secret does not open with the dispatcher's master key");
-		return -1;
-	}
 	if (url_parse(j->j_url, &u, at->at_error, sizeof(at->at_error))
 	    == -1) {
 		at->at_fail = SF_INVALID;
 		return -1;
 	}
 	url_free(&u);
+	/* Opened here, in the one thread that signs: OpenSSL 3's shared
+	 * algorithm store then sees no contention, and the secret is in
+	 * clear only while this body is signed. */
+	buf_init(&secret);
+	if (cr_open(j->j_sealed, strlen(j->j_sealed), &secret) == -1) {
+		buf_free(&secret);
+		at->at_fail = SF_LOCAL;
+		snprintf(at->at_error, sizeof(at->at_error), "the endpoint "
+		    "secret does not open with the dispatcher's master key");
+		return -1;
+	}
+	/* The PagerDuty routing key and the custom headers likewise. */
+	if (open_opt(j->j_pdkey_sealed, &pdkey) == -1 ||
+	    open_opt(j->j_headers_sealed, &hdrs) == -1) {
+		wipe(&secret);
+		wipe(&pdkey);
+		wipe(&hdrs);
+		at->at_fail = SF_LOCAL;
+		snprintf(at->at_error, sizeof(at->at_error), "the endpoint's "
+		    "PagerDuty routing key or custom headers do not open with "
+		    "the dispatcher's master key");
+		return -1;
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.ps_delivery = j->j_id;
 	ps.ps_format = j->j_format;
@@ -368,12 +401,20 @@ prepare(struct sender *s, struct xfer *x)
 	ps.ps_occurred_at = j->j_occurred_at;
 	ps.ps_data = j->j_data;
 	ps.ps_data_len = j->j_data_len;
-	ps.ps_secret = j->j_secret;
+	ps.ps_secret = buf_cstr(&secret);
 	ps.ps_standard = j->j_standard;
 	ps.ps_user_agent = cf->cf_user_agent;
 	ps.ps_timestamp = util_now_ms() / 1000;
-	if (payload_build(&ps, &x->x_pl, at->at_error,
-	    sizeof(at->at_error)) == -1) {
+	ps.ps_tenant = j->j_tenant;
+	ps.ps_routing_key = j->j_pdkey_sealed != NULL ? buf_cstr(&pdkey) :
+	    NULL;
+	ps.ps_headers = j->j_headers_sealed != NULL ? buf_cstr(&hdrs) : NULL;
+	rc = payload_build(&ps, &x->x_pl, at->at_error, sizeof(at->at_error));
+	OPENSSL_cleanse(secret.b_data, secret.b_cap);
+	buf_free(&secret);
+	wipe(&pdkey);
+	wipe(&hdrs);
+	if (rc == -1) {
 		at->at_fail = SF_INVALID;
 		return -1;
 	}
@@ -428,7 +469,11 @@ start(struct sender *s, struct ep *ep, struct job *j)
 		s->s_done(s->s_arg, j, SEND_SENT, at);
 		return;
 	}
-	set_options(s, x);
+	curl_easy_setopt(x->x_easy, CURLOPT_URL, j->j_url);
+	curl_easy_setopt(x->x_easy, CURLOPT_POSTFIELDS, x->x_pl.pl_body.b_data);
+	curl_easy_setopt(x->x_easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)x->x_pl.pl_body.b_len);
+	curl_easy_setopt(x->x_easy, CURLOPT_HTTPHEADER, x->x_hdrs);
 	at->at_started = util_mono_ms();
 	if ((mc = curl_multi_add_handle(s->s_multi, x->x_easy)) != CURLM_OK) {
 		at->at_fail = SF_LOCAL;
@@ -605,6 +650,12 @@ send_wait(struct sender *s, int timeout_ms, const int *fds, int *readable,
 		readable[i] = (w[n].revents & CURL_WAIT_POLLIN) != 0;
 		n++;
 	}
+}
+
+void
+send_wakeup(struct sender *s)
+{
+	curl_multi_wakeup(s->s_multi);
 }
 
 void

@@ -72,6 +72,8 @@ void		 send_perform(struct sender *);
  * file descriptors to become readable (readable[i] set for those). */
 void		 send_wait(struct sender *, int timeout_ms, const int *fds,
 		    int *readable, unsigned nfds);
+/* Wake send_wait from another thread. */
+void		 send_wakeup(struct sender *);
 /* The receiver answered 410: what still waits for it is not sent. */
 void		 send_endpoint_gone(struct sender *, unsigned long long);
 /* Give back every waiting job (SEND_RELEASE), and with abort also the

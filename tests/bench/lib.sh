@@ -80,10 +80,21 @@ hwm_kb() {
 		"/proc/$1/status" 2>/dev/null || echo 0
 }
 
+# CPU time (user + system) of PID so far, in clock ticks; 0 when gone.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	# Fields after the parenthesised command: utime is the 12th, stime
+	# the 13th.
+	set -- ${stat##*) }
+	echo $(( ${12} + ${13} ))
+}
+
 # kv KEY LINE: the value of KEY=value in a key=value line.
 kv() {
 	local k=$1 w
 	shift
+	# shellcheck disable=SC2048 # the line is split into its words
 	for w in $*; do
 		case $w in "$k"=*) echo "${w#*=}"; return 0 ;; esac
 	done
@@ -107,6 +118,7 @@ start_mariadb() {	# start_mariadb DIR PORT
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 		>/dev/null 2>&1 &
 	track $!
+	# shellcheck disable=SC2034 # read by tests/bench/run
 	DB_PID=$!
 	DB_SOCK="$dir/mysqld.sock"
 	for i in $(seq 1 150); do
@@ -185,11 +197,19 @@ start_lighttpd() {
 		include "$TOP/apache/lighttpd-webhooks.conf"
 	EOF
 	lighttpd -tt -f "$dir/lighttpd.conf" >/dev/null || die "lighttpd config test failed"
-	lighttpd -D -f "$dir/lighttpd.conf" >>"$dir/lighttpd-error.log" 2>&1 &
-	LIGHTTPD_PID=$!
-	track "$LIGHTTPD_PID"
-	wait_http "http://127.0.0.1:$port/healthz" ||
-		{ tail "$dir/lighttpd-error.log" >&2; die "lighttpd did not start"; }
+	# The ports are in the kernel's ephemeral range: an outgoing
+	# connection may hold one for a moment, so a failed bind is retried.
+	for _ in 1 2 3; do
+		lighttpd -D -f "$dir/lighttpd.conf" >>"$dir/lighttpd-error.log" 2>&1 &
+		LIGHTTPD_PID=$!
+		track "$LIGHTTPD_PID"
+		wait_http "http://127.0.0.1:$port/healthz" && return 0
+		kill -0 "$LIGHTTPD_PID" 2>/dev/null && break
+		untrack "$LIGHTTPD_PID"
+		sleep 1
+	done
+	tail "$dir/lighttpd-error.log" >&2
+	die "lighttpd did not start"
 }
 
 # ---------------------------------------------------------------- results

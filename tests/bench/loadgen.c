@@ -18,12 +18,14 @@
  *
  * It prints one line of key=value pairs on stdout:
  *   requests= elapsed= rps= ok= errors= late= p50_ms= p95_ms= p99_ms=
- *   max_ms= mean_ms= hwm_kb= status_NNN=...
+ *   max_ms= mean_ms= hwm_kb= cpu_s= status_NNN=...
  * ok counts 2xx answers; errors transport failures (the first one's text
  * goes to stderr); late the open-loop requests sent > 1 ms after due;
- * hwm_kb its own peak resident set, the memory baseline for a sender of
- * that concurrency. */
+ * hwm_kb its own peak resident set and cpu_s its CPU time (user + system),
+ * the memory and CPU baselines for a sender of that concurrency. */
 #define _GNU_SOURCE
+
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -158,6 +160,17 @@ hwm_kb(void)
 			kb = strtol(l + 6, NULL, 10);
 	fclose(f);
 	return kb;
+}
+
+static double
+cpu_s(void)
+{
+	struct rusage	 ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static void
@@ -332,11 +345,11 @@ main(int argc, char **argv)
 	qsort(lat, nlat, sizeof(*lat), dbl_cmp);
 	snprintf(line, sizeof(line), "requests=%llu elapsed=%.3f rps=%.1f "
 	    "ok=%llu errors=%llu late=%llu p50_ms=%.2f p95_ms=%.2f "
-	    "p99_ms=%.2f max_ms=%.2f mean_ms=%.2f hwm_kb=%ld", done,
+	    "p99_ms=%.2f max_ms=%.2f mean_ms=%.2f hwm_kb=%ld cpu_s=%.3f", done,
 	    last - t0,
 	    (double)done / (last - t0), ok, errors, late, pct(50), pct(95),
 	    pct(99), nlat ? lat[nlat - 1] : 0.0, nlat ? sum / (double)nlat :
-	    0.0, hwm_kb());
+	    0.0, hwm_kb(), cpu_s());
 	fputs(line, stdout);
 	for (i = 0; i < 600; i++)
 		if (status[i] > 0)

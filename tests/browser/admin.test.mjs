@@ -142,7 +142,12 @@ try {
   if (dispatcher) {
     for (let i = 0; i < 100 && received.length === before; i++) await new Promise((r) => setTimeout(r, 100));
     check(received.length === before + 1, 'Redeliver sends it again');
-    await page.reload();
+    // The receiver answers before the dispatcher records the attempt.
+    for (let i = 0; i < 50; i++) {
+      await page.reload();
+      if (await page.locator('h3', { hasText: 'Attempt 2' }).count() > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     check(await page.locator('h3', { hasText: 'Attempt 2' }).isVisible(), 'the second attempt is listed');
   }
   await shot('08-delivery-redelivered');

@@ -12,7 +12,8 @@
  *     "%00" or a raw NUL makes it fail;
  *   - req_form_get finds a value exactly when req_form_all finds one,
  *     and it is the first of them;
- *   - every value is shorter than DATA;
+ *   - every value is no longer than DATA, and there is at most one
+ *     per '&'-separated pair;
  *   - req_urlencode then req_urldecode gives back the value, and the
  *     encoding is only unreserved characters and %XX.
  */
@@ -85,6 +86,8 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 		FUZZ_CHECK(memchr(copy, '\0', len) == NULL,
 		    "decoded value holds a NUL");
 		check_roundtrip(copy);
+		FUZZ_CHECK(memchr(data, '\0', dlen) == NULL,
+		    "req_urldecode accepted a raw NUL");
 	} else
 		FUZZ_CHECK(memchr(data, '\0', dlen) != NULL ||
 		    memchr(data, '%', dlen) != NULL,

@@ -72,6 +72,7 @@ struct request {
 	int		 q_have_cl;
 	const char	*q_ctype;	/* points into q_env */
 	const char	*q_key;
+	const char	*q_clen;
 	unsigned	 q_mode;
 	const char	*q_body;
 	size_t		 q_bodylen;
@@ -177,6 +178,8 @@ parse_input(const char *in, size_t size, struct request *q)
 			q->q_ctype = q->q_env[i] + 13;
 		if (strncmp(q->q_env[i], "HTTP_IDEMPOTENCY_KEY=", 21) == 0)
 			q->q_key = q->q_env[i] + 21;
+		if (strncmp(q->q_env[i], "CONTENT_LENGTH=", 15) == 0)
+			q->q_clen = q->q_env[i] + 15;
 	}
 }
 
@@ -237,8 +240,10 @@ request_valid(const struct request *q, size_t *nevents)
 {
 	struct json_doc	 doc;
 	const char	*ct = q->q_ctype, *k;
+	char		*end;
+	unsigned long long cl;
 	int		 ok = 0, tok, ev, data;
-	size_t		 n, i;
+	size_t		 n, i, blen;
 
 	*nevents = 0;
 	if (ct == NULL)
@@ -255,7 +260,19 @@ request_valid(const struct request *q, size_t *nevents)
 			if (*k < 0x20 || *k > 0x7e)
 				return 0;
 	}
-	if (json_parse(&doc, q->q_body, q->q_bodylen, 0, NULL, 0) == -1)
+	/* The handler reads Content-Length bytes, and answers 400 if
+	 * fewer come. */
+	if (q->q_clen == NULL || *q->q_clen == '\0')
+		blen = 0;
+	else {
+		if (*q->q_clen < '0' || *q->q_clen > '9')
+			return 0;
+		cl = strtoull(q->q_clen, &end, 10);
+		if (*end != '\0' || cl > q->q_bodylen)
+			return 0;
+		blen = (size_t)cl;
+	}
+	if (json_parse(&doc, q->q_body, blen, 0, NULL, 0) == -1)
 		return 0;
 	if (doc.d_tok[0].t_type == JSON_OBJECT) {
 		n = 1;

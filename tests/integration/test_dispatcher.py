@@ -23,7 +23,7 @@ import threading
 import time
 
 from whtest import (RUN, TOP, Dispatcher, Receiver, check, ctl, done,
-                    new_tenant, sql, wait_until)
+                    free_port, new_tenant, sql, wait_until)
 
 # Hundreds of connections arrive at once in the crash tests; the
 # default listen backlog of 5 would turn that into SYN retransmits.
@@ -490,6 +490,7 @@ def scenario_redirect_408_disabled():
     e302 = endpoint(tid, recv.url + "/moved")
     e408 = endpoint(tid, recv.url + "/slow")
     eoff = endpoint(tid, recv.url + "/off", enabled=False)
+    eftp = endpoint(tid, "ftp://127.0.0.1:%d/x" % recv.port)
     dels = emit(tid, "employee.created", '{"id":6}')
     # Ingest skips a disabled endpoint; one disabled after ingest is
     # found so at claim time.
@@ -504,6 +505,11 @@ def scenario_redirect_408_disabled():
                 "3xx: failed at once, the redirect not followed and its Location recorded", a))
     res.append((seen.get("/slow") == 2 and delivery(dels[e408])["attempts"] == "2",
                 "408 is retried like a 5xx", seen))
+    wait_status(dels[eftp], ("failed",), timeout=5)
+    a = attempts(dels[eftp])
+    res.append((len(a) == 1 and "http:// or https://" in (a[0]["error"] or "")
+                and delivery(dels[eftp]).get("status") == "failed",
+                "a URL that is not http(s) fails at once, saying why", a))
     res.append((delivery(off).get("status") == "paused" and "/off" not in seen,
                 "a delivery whose endpoint is disabled at claim time is paused, not sent",
                 delivery(off)))
@@ -773,5 +779,17 @@ def phase_db_restart():
 
 
 phase_db_restart()
+
+
+def phase_no_database():
+    """Started with the database unreachable: it waits, and a SIGTERM
+    still ends it at once."""
+    d = Dispatcher(extra="\n[database]\nport = %d" % free_port())
+    time.sleep(1.5)
+    check(d.proc.poll() is None, "no database: the dispatcher keeps running and retrying")
+    stop_checked(d, "dispatcher without a database", 2.0)
+
+
+phase_no_database()
 
 done()

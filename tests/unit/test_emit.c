@@ -98,6 +98,87 @@ message_is_utf8(const char *msg)
 	return ok;
 }
 
+/* text with every run of white space made one space, and none next
+ * to a parenthesis: the layout of SQL, not its words. */
+static void
+squeeze(const char *text, size_t n, struct buf *out)
+{
+	size_t	 i;
+	int	 ws = 0;
+
+	for (i = 0; i < n; i++) {
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+		    text[i] == '\r') {
+			ws = 1;
+			continue;
+		}
+		if (ws && out->b_len > 0 && out->b_data[out->b_len - 1] != '(' &&
+		    text[i] != ')')
+			buf_putc(out, ' ');
+		ws = 0;
+		buf_putc(out, text[i]);
+	}
+	buf_cstr(out);
+}
+
+/* How many times the SQL text want occurs in the squeezed sql. */
+static size_t
+occurrences(const struct buf *sql, const char *want)
+{
+	struct buf	 w;
+	const char	*p;
+	size_t		 found = 0;
+
+	buf_init(&w);
+	squeeze(want, strlen(want), &w);
+	p = strstr(sql->b_data, w.b_data);
+	while (p != NULL) {
+		found++;
+		p = strstr(p + 1, w.b_data);
+	}
+	buf_free(&w);
+	return found;
+}
+
+/* The outbox procedure fans out, filters and counts with the very words
+ * of emit_insert's statements (EMIT_FANOUT, EMIT_COUNT_FILTERED), its
+ * variables in place of the ? parameters. */
+static void
+procedure_matches(void)
+{
+	const char	*top = getenv("TOP_SRCDIR");
+	struct buf	 path, file, sql;
+	char		 chunk[4096];
+	size_t		 n;
+	FILE		*f;
+
+	buf_init(&path);
+	buf_init(&file);
+	buf_init(&sql);
+	buf_printf(&path, "%s/sql/003_integrations.sql", top != NULL ? top :
+	    ".");
+	if ((f = fopen(buf_cstr(&path), "r")) == NULL) {
+		T_CHECK(0, "cannot read %s", buf_cstr(&path));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&file, chunk, n);
+	fclose(f);
+	squeeze(file.b_data, file.b_len, &sql);
+	n = occurrences(&sql, EMIT_FANOUT("p_event_id", "p_tenant_id",
+	    "p_event_type", "CONCAT(v_category, '.*')"));
+	T_CHECK(n == 1, "webhooks_emit fans out and filters with emit_insert's "
+	    "statement (%zu found)", n);
+	n = occurrences(&sql, EMIT_COUNT_FILTERED("p_tenant_id",
+	    "p_event_type", "CONCAT(v_category, '.*')", "p_event_id"));
+	T_CHECK(n == 1, "webhooks_emit counts filtered events with emit_insert's "
+	    "statement (%zu found)", n);
+out:
+	buf_free(&path);
+	buf_free(&file);
+	buf_free(&sql);
+}
+
 int
 main(void)
 {
@@ -146,5 +227,6 @@ main(void)
 	json_free(&doc);
 
 	emit_types_set(NULL, NULL, 0);
+	procedure_matches();
 	return t_done();
 }
