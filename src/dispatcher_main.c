@@ -113,6 +113,7 @@ struct disp {
 	int64_t		 d_db_at;		/* no claim before */
 	int		 d_stopping;
 	int64_t		 d_stop_at;		/* then cut transfers off */
+	int64_t		 d_drain_until;		/* --drain: stop claiming then */
 	struct dueheap	 d_due;
 
 	/* The database threads'. */
@@ -124,7 +125,7 @@ struct disp {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: webhooks-dispatcher [-c file]\n");
+	fprintf(stderr, "usage: webhooks-dispatcher [-c file] [--drain]\n");
 	exit(2);
 }
 
@@ -497,7 +498,10 @@ take_claim(struct disp *d)
 static void
 stop_check(struct disp *d, int64_t now)
 {
-	if (got_stop && !d->d_stopping) {
+	/* Cron mode ends like a SIGTERM: claims stop, what is in flight
+	 * finishes, the rest goes back to the queue. */
+	if ((got_stop || (d->d_drain_until != 0 && now >= d->d_drain_until))
+	    && !d->d_stopping) {
 		d->d_stopping = 1;
 		d->d_stop_at = now + d->d_cf.cf_timeout_ms + 1000;
 		log_info("stopping: %zu requests in flight, %zu waiting "
@@ -715,11 +719,21 @@ main(int argc, char **argv)
 	char			 err[1024], host[48];
 	int			 c;
 
+	static const struct option opts[] = {
+		{ "drain", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int			 drain = 0;
+	int64_t			 grace;
+
 	log_init("webhooks-dispatcher", LOG_INFO);
-	while ((c = getopt(argc, argv, "c:h")) != -1)
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1)
 		switch (c) {
 		case 'c':
 			cfile = optarg;
+			break;
+		case 'd':
+			drain = 1;
 			break;
 		default:
 			usage();
@@ -750,6 +764,15 @@ main(int argc, char **argv)
 		log_warn("lease (%lld ms) is not longer than timeout (%lld "
 		    "ms): a slow request may be sent twice",
 		    d.d_cf.cf_lease_ms, d.d_cf.cf_timeout_ms);
+	if (drain) {
+		/* Stop claiming early enough that the last requests finish
+		 * (timeout + 1 s) inside the budget, so a cron run never
+		 * outlives its slot. */
+		grace = d.d_cf.cf_timeout_ms + 1000;
+		d.d_drain_until = util_mono_ms() + (d.d_cf.cf_drain_budget_ms >
+		    2 * grace ? d.d_cf.cf_drain_budget_ms - grace :
+		    d.d_cf.cf_drain_budget_ms / 2);
+	}
 	d.d_wake_fd = wake_open(d.d_cf.cf_wake_addr);
 	d.d_claimer.w_db = db_new(&d.d_cf);
 	d.d_writer.w_db = db_new(&d.d_cf);
