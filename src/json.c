@@ -37,7 +37,6 @@ static int	 vfail(struct vctx *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static const char *vfound(const struct vctx *, size_t, char *, size_t);
 static int	 hex4(const char *, size_t, unsigned int *);
-static size_t	 utf8_seq(const unsigned char *, size_t, const char **);
 static size_t	 utf8_put(unsigned int, unsigned char *);
 static int	 scan_string(struct vctx *);
 static int	 scan_number(struct vctx *);
@@ -135,8 +134,8 @@ hex4(const char *s, size_t avail, unsigned int *out)
  * after E0, ED, F0 and F4 is what excludes overlongs, encoded surrogates
  * and code points above U+10FFFF.
  */
-static size_t
-utf8_seq(const unsigned char *s, size_t avail, const char **why)
+size_t
+json_utf8_seq(const unsigned char *s, size_t avail, const char **why)
 {
 	unsigned char	 c = s[0], lo = 0x80, hi = 0xbf, b;
 	size_t		 n, i;
@@ -262,7 +261,7 @@ scan_string(struct vctx *v)
 			p++;
 			continue;
 		}
-		n = utf8_seq(s + p, len - p, &why);
+		n = json_utf8_seq(s + p, len - p, &why);
 		if (n == 0)
 			return vfail(v, p, "%s in string", why);
 		p += n;

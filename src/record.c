@@ -11,6 +11,7 @@
 #include "claim.h"
 #include "conf.h"
 #include "db.h"
+#include "json.h"
 #include "delivery.h"
 #include "jsonw.h"
 #include "log.h"
@@ -214,47 +215,21 @@ static char *
 utf8_clean(const char *p, size_t n, size_t *outlen)
 {
 	const unsigned char	*s = (const unsigned char *)p;
+	const char		*why;
 	struct buf		 b;
-	size_t			 i = 0, len, k;
-	unsigned		 cp, min;
+	size_t			 i = 0, len;
 
 	buf_init(&b);
 	buf_reserve(&b, n);
 	while (i < n) {
-		if (s[i] < 0x80) {
-			len = 1;
-			goto ok;
+		len = s[i] < 0x80 ? 1 : json_utf8_seq(s + i, n - i, &why);
+		if (len == 0) {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+			continue;
 		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			len = 2;
-			cp = s[i] & 0x1f;
-			min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			len = 3;
-			cp = s[i] & 0x0f;
-			min = 0x800;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			len = 4;
-			cp = s[i] & 0x07;
-			min = 0x10000;
-		} else
-			goto bad;
-		if (n - i < len)
-			goto bad;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			goto bad;
-ok:
 		buf_add(&b, s + i, len);
 		i += len;
-		continue;
-bad:
-		buf_puts(&b, "\xef\xbf\xbd");
-		i++;
 	}
 	if (outlen != NULL)
 		*outlen = b.b_len;
