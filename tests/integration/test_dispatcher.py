@@ -22,7 +22,8 @@ import sys
 import threading
 import time
 
-from whtest import (RUN, TOP, Dispatcher, Receiver, check, ctl, done,
+from whtest import (RUN, TOP, Dispatcher, Receiver, alive, check, ctl, done,
+                    mariadb_pid, start_mariadb,
                     free_port, new_tenant, sql, wait_until)
 
 # Hundreds of connections arrive at once in the crash tests; the
@@ -695,50 +696,6 @@ phase_three()
 
 # ================================================================ phase 6
 # MariaDB killed and restarted mid-run: nothing lost, no exit.
-DB_DIR = os.path.join(RUN, "db")
-
-
-def mariadb_pid():
-    with open(os.path.join(DB_DIR, "mysqld.pid")) as f:
-        return int(f.read().strip())
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ")[1][0] != "Z"
-    except OSError:
-        return False
-
-
-def db_answers():
-    try:
-        sql("SELECT 1")
-        return True
-    except subprocess.CalledProcessError:
-        return False
-
-
-def start_mariadb():
-    """The same command line as start_mariadb in ./dev.  ./dev stops the
-    server it started by its pid; this is a new process, so a watchdog
-    stops it once ./dev (this test's parent) has exited."""
-    cmd = ["mariadbd", "--no-defaults", "--datadir=%s/data" % DB_DIR,
-           "--socket=%s/mysqld.sock" % DB_DIR, "--port=%s" % os.environ["WH_DB_PORT"],
-           "--bind-address=127.0.0.1", "--user=root",
-           "--pid-file=%s/mysqld.pid" % DB_DIR, "--log-error=%s/mysqld.err" % DB_DIR,
-           "--innodb-buffer-pool-size=256M", "--innodb-log-file-size=256M",
-           "--max-connections=500", "--skip-name-resolve",
-           "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"]
-    watch = ('"$@" >/dev/null 2>&1 & m=$!; '
-             'while kill -0 %d 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 0.2; done; '
-             'kill $m 2>/dev/null; wait $m' % os.getppid())
-    subprocess.Popen(["sh", "-c", watch, "sh"] + cmd, start_new_session=True,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)
-    return wait_until(db_answers, timeout=60, interval=0.2)
-
-
 def phase_db_restart():
     tid, _ = new_tenant("db restart")
 
