@@ -52,26 +52,6 @@ done_notice(const char *done)
 	return NULL;
 }
 
-/* The secret in clear (malloc'd), for the Reveal button only. */
-static char *
-secret_reveal(struct req *r, unsigned long long id)
-{
-	struct dbres	*res;
-	struct buf	 b;
-	char		*s = NULL;
-
-	if (db_query(r->r_db, &res, "SELECT secret_sealed FROM endpoints "
-	    "WHERE id = ? AND tenant_id = ?", "uu", id, r->r_tenant) == -1)
-		return NULL;
-	buf_init(&b);
-	if (res->r_nrow == 1 && cr_open(dbres_get(res, 0, 0),
-	    dbres_len(res, 0, 0), &b) == 0)
-		s = buf_release(&b);
-	buf_free(&b);
-	dbres_free(res);
-	return s;
-}
-
 static void
 chart(struct buf *b, const struct dbres *hours)
 {
@@ -457,16 +437,21 @@ admin_endpoint_get(struct req *r)
 void
 admin_endpoint_reveal_post(struct req *r)
 {
-	char	*s;
+	char		*s;
+	enum ep_err	 e;
 
-	if ((s = secret_reveal(r, r->r_ids[0])) == NULL) {
-		html_error(r, 404, "There is no such endpoint, or its secret "
-		    "cannot be read with this server's master key.");
-		return;
-	}
-	endpoint_page(r, s);
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
+	e = endpoint_secret_get(r->r_db, r->r_tenant, r->r_ids[0], &s);
+	if (e == EP_OK)
+		endpoint_page(r, s);
+	else if (e == EP_NOTFOUND)
+		html_error(r, 404, "There is no such endpoint.");
+	else if (e == EP_SEAL)
+		html_error(r, 500, "This endpoint's secret cannot be opened "
+		    "with this server's master key.");
+	else
+		html_error(r, 503, "The database is unreachable; try again in "
+		    "a moment.");
+	endpoint_secret_free(&s);
 }
 
 static void
@@ -498,10 +483,7 @@ admin_endpoint_rotate_post(struct req *r)
 
 	e = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
 	    &secret);
-	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
-		free(secret);
-	}
+	endpoint_secret_free(&secret);
 	after_action(r, e, "rotated");
 }
 

@@ -1232,6 +1232,32 @@ endpoint_rotate_secret(struct db *db, unsigned long long tenant,
 }
 
 enum ep_err
+endpoint_secret_get(struct db *db, unsigned long long tenant,
+    unsigned long long id, char **secret)
+{
+	struct dbres	*r;
+	struct buf	 b;
+	enum ep_err	 rc;
+
+	*secret = NULL;
+	if (db_query(db, &r, "SELECT secret_sealed FROM endpoints WHERE id = ?"
+	    " AND tenant_id = ?", "uu", id, tenant) == -1)
+		return EP_DB;
+	buf_init(&b);
+	if (r->r_nrow != 1)
+		rc = EP_NOTFOUND;
+	else if (open_col(r, 0, 0, &b) == -1)
+		rc = EP_SEAL;
+	else {
+		*secret = buf_release(&b);
+		rc = EP_OK;
+	}
+	wipe(&b);
+	dbres_free(r);
+	return rc;
+}
+
+enum ep_err
 endpoint_test(struct db *db, unsigned long long tenant,
     unsigned long long id, const char *type, unsigned long long *event_id,
     unsigned long long *delivery_id, char *err, size_t errsz)

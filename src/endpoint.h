@@ -172,6 +172,10 @@ enum ep_err	endpoint_test(struct db *, unsigned long long tenant,
 		    unsigned long long *event_id,
 		    unsigned long long *delivery_id, char *err, size_t errsz);
 
+/* The endpoint's secret in clear in *secret (malloc'd), for the admin's
+ * Reveal button; EP_SEAL when this server's master key cannot open it. */
+enum ep_err	endpoint_secret_get(struct db *, unsigned long long tenant,
+		    unsigned long long id, char **secret);
 /* Wipe and free a secret in clear; NULL is fine, *secret becomes NULL. */
 void	endpoint_secret_free(char **);
 void	endpoint_filters_free(struct ep_filter *, size_t);

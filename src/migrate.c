@@ -71,14 +71,6 @@ is_migration(const char *n)
 	    n[3] == '_' && strcmp(n + l - 4, ".sql") == 0;
 }
 
-static void
-nap(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* 1: we own the version and must apply it; 0: already done; -1: error. */
 static int
 claim(struct db *db, long long ver, const char *name, const char *host)
@@ -111,7 +103,7 @@ claim(struct db *db, long long ver, const char *name, const char *host)
 			    "that stopped", name);
 			return 1;
 		}
-		nap(100);
+		util_sleep_ms(100);
 	}
 	log_err("migration %s is still being applied by another host",
 	    name);

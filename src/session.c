@@ -186,14 +186,6 @@ login_token_ok(const char *tok)
 	return util_ct_streq(mac, dot + 1);
 }
 
-static void
-nap_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 void
 admin_login_post(struct req *r)
 {
@@ -270,7 +262,8 @@ admin_login_post(struct req *r)
 		    cf->cf_login_lockout_ms) == -1)
 			goto dberr;
 		/* Slow down guessing: a quarter second per recent failure. */
-		nap_ms(failures * 250 > 2000 ? 2000 : (long)failures * 250);
+		util_sleep_ms(failures * 250 > 2000 ? 2000 :
+		    (long)failures * 250);
 		login_form(r, 401, email, "Wrong email or password.");
 		goto out;
 	}

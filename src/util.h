@@ -22,6 +22,7 @@ int		 util_parse_size(const char *, size_t *);
 /* Milliseconds since the epoch, wall clock and monotonic. */
 int64_t		 util_now_ms(void);
 int64_t		 util_mono_ms(void);
+void		 util_sleep_ms(long);
 
 /* RFC 3339 UTC, "2026-04-29T14:32:11Z" or with ".123" fraction.
  * util_rfc3339_parse accepts Z or +00:00 and normalises to Z;

@@ -31,9 +31,9 @@ fi
 declare -A SRCS=(
 	[fuzz_json]="src/json.c src/jsonw.c src/buf.c"
 	[fuzz_conf]="src/conf.c src/log.c src/util.c src/buf.c"
-	[fuzz_form]="src/req.c src/jsonw.c src/log.c src/util.c src/conf.c src/buf.c tests/fuzz/fake_db.c"
+	[fuzz_form]="src/req.c src/jsonw.c src/log.c src/util.c src/conf.c src/buf.c src/dbres.c tests/fuzz/fake_db.c"
 	[fuzz_url]="src/url.c src/netguard.c src/buf.c"
-	[fuzz_ingest]="src/api_events.c src/auth_api.c src/req.c src/emit.c src/json.c src/jsonw.c src/crypto.c src/log.c src/util.c src/conf.c src/buf.c tests/fuzz/fake_db.c"
+	[fuzz_ingest]="src/api_events.c src/auth_api.c src/req.c src/emit.c src/json.c src/jsonw.c src/crypto.c src/log.c src/util.c src/conf.c src/buf.c src/dbres.c tests/fuzz/fake_db.c"
 )
 declare -A LIBS=(
 	[fuzz_json]=""
