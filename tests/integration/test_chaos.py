@@ -55,7 +55,11 @@ try:
     while time.time() - t0 < SECONDS:
         time.sleep(2)
         i = kills % 2
-        # What this dispatcher holds right now bounds what it may send twice.
+        # What this dispatcher holds at the kill bounds what it may send
+        # twice.  Freeze it first, so it cannot claim more between the
+        # count and the SIGKILL (and let a COMMIT already sent land).
+        os.kill(disp[i].proc.pid, signal.SIGSTOP)
+        time.sleep(0.2)
         held_at_kills += int(sql("SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND claimed_by "
                                  "LIKE ?", tid, "%%:%d" % disp[i].proc.pid)[0][0])
         disp[i].kill()
