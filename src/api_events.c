@@ -2,6 +2,7 @@
  * Idempotency-Key. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "emit.h"
 #include "json.h"
 #include "jsonw.h"
+#include "log.h"
 #include "req.h"
 #include "routes.h"
 
@@ -115,8 +117,11 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
     struct buf *out, long long *total)
 {
 	struct db	*db = r->r_db;
+	const struct emit_event **evp;
+	unsigned long long *tenants;
 	size_t		 i;
 	int		 stale;
+	enum emit_err	 erc;
 
 	*total = 0;
 	if (db_begin(db) == -1)
@@ -137,12 +142,19 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 		    r->r_cf->cf_idempotency_ms * 1000) == -1)
 			goto fail;
 	}
+	evp = xcalloc(n, sizeof(*evp));
+	tenants = xcalloc(n, sizeof(*tenants));
 	for (i = 0; i < n; i++) {
-		if (emit_insert(db, r->r_tenant, &ev[i], &ids[i], &nd[i]) !=
-		    EMIT_OK)
-			goto fail;
-		*total += nd[i];
+		evp[i] = &ev[i];
+		tenants[i] = r->r_tenant;
 	}
+	erc = emit_insert_many(db, tenants, evp, n, ids, nd);
+	free(evp);
+	free(tenants);
+	if (erc != EMIT_OK)
+		goto fail;
+	for (i = 0; i < n; i++)
+		*total += nd[i];
 	*status = 202;
 	answer(out, batch, ids, nd, n, *total);
 	if (key != NULL && db_exec(db, "INSERT INTO idempotency_keys"
@@ -176,6 +188,149 @@ fail:
 	}
 }
 
+/*
+ * Group commit.  Without an Idempotency-Key, concurrent requests of this
+ * process (webhooks.fcgi runs several request threads under lighttpd)
+ * share one transaction: the first to find none running takes every
+ * request queued so far, up to GROUP_MAX events, inserts and fans them
+ * out together and commits once, and the others wait for its answer
+ * (or, if GROUP_LEADERS commits are not yet under way, lead the next
+ * group).
+ * A durable commit costs a log flush whatever it holds, so this turns
+ * many flushes into one; a lone request simply commits its own.  Each
+ * request is answered only after the commit that holds its events.
+ */
+#define GROUP_MAX	1000
+/* Commits under way at once: while one waits for its log flush the next
+ * group is already being written, and InnoDB flushes both together. */
+#define GROUP_LEADERS	2
+
+struct gjob {
+	unsigned long long	 g_tenant;
+	const struct emit_event	*g_ev;
+	size_t			 g_n;
+	unsigned long long	*g_ids;
+	long long		*g_nd;
+	enum ingest_rc		 g_rc;
+	int			 g_done;
+	struct gjob		*g_next;
+};
+
+static pthread_mutex_t	 group_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 group_cv = PTHREAD_COND_INITIALIZER;
+static struct gjob	*group_head;
+static struct gjob	**group_tail = &group_head;
+static int		 group_leaders;
+
+/* Commit the events of the jobs in list in one transaction. */
+static enum ingest_rc
+group_commit(struct db *db, struct gjob *list)
+{
+	const struct emit_event **evp;
+	unsigned long long	*tenants, *ids;
+	long long		*nd;
+	struct gjob		*j;
+	size_t			 n = 0, i, k;
+	int			 tries, retry;
+	enum ingest_rc		 rc = ING_RETRY;
+
+	for (j = list; j != NULL; j = j->g_next)
+		n += j->g_n;
+	evp = xcalloc(n, sizeof(*evp));
+	tenants = xcalloc(n, sizeof(*tenants));
+	ids = xcalloc(n, sizeof(*ids));
+	nd = xcalloc(n, sizeof(*nd));
+	for (j = list, k = 0; j != NULL; j = j->g_next)
+		for (i = 0; i < j->g_n; i++, k++) {
+			evp[k] = &j->g_ev[i];
+			tenants[k] = j->g_tenant;
+		}
+	for (tries = 0; tries < INGEST_TRIES && rc == ING_RETRY; tries++) {
+		if (db_begin(db) == -1) {
+			rc = ING_DB;
+			break;
+		}
+		if (emit_insert_many(db, tenants, evp, n, ids, nd) == EMIT_OK &&
+		    db_commit(db) == 0) {
+			rc = ING_OK;
+			break;
+		}
+		retry = db_err_is_retry(db);
+		db_rollback(db);
+		rc = retry ? ING_RETRY : ING_DB;
+	}
+	if (rc == ING_OK)
+		for (j = list, k = 0; j != NULL; j = j->g_next)
+			for (i = 0; i < j->g_n; i++, k++) {
+				j->g_ids[i] = ids[k];
+				j->g_nd[i] = nd[k];
+			}
+	free(evp);
+	free(tenants);
+	free(ids);
+	free(nd);
+	return rc;
+}
+
+static enum ingest_rc
+ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
+    unsigned long long *ids, long long *nd)
+{
+	struct gjob	 me, *take, *j, **tail;
+	size_t		 events;
+	enum ingest_rc	 rc;
+
+	memset(&me, 0, sizeof(me));
+	me.g_tenant = r->r_tenant;
+	me.g_ev = ev;
+	me.g_n = n;
+	me.g_ids = ids;
+	me.g_nd = nd;
+	pthread_mutex_lock(&group_mu);
+	*group_tail = &me;
+	group_tail = &me.g_next;
+	while (!me.g_done) {
+		if (group_leaders == GROUP_LEADERS || group_head == NULL) {
+			pthread_cond_wait(&group_cv, &group_mu);
+			continue;
+		}
+		/* Lead: take the queue's head, at least one job. */
+		take = group_head;
+		tail = &take;
+		for (events = 0; *tail != NULL && (events == 0 ||
+		    events + (*tail)->g_n <= GROUP_MAX); tail = &(*tail)->g_next)
+			events += (*tail)->g_n;
+		group_head = *tail;
+		if (group_head == NULL)
+			group_tail = &group_head;
+		*tail = NULL;
+		group_leaders++;
+		pthread_mutex_unlock(&group_mu);
+		rc = group_commit(r->r_db, take);
+		log_debug("ingest: %zu events in one commit", events);
+		/* A database error other than a lost race is tried once
+		 * more job by job, so one request's trouble is its own. */
+		if (rc == ING_DB && take->g_next != NULL)
+			for (j = take; j != NULL; j = j->g_next) {
+				struct gjob *next = j->g_next;
+
+				j->g_next = NULL;
+				j->g_rc = group_commit(r->r_db, j);
+				j->g_next = next;
+			}
+		else
+			for (j = take; j != NULL; j = j->g_next)
+				j->g_rc = rc;
+		pthread_mutex_lock(&group_mu);
+		for (j = take; j != NULL; j = j->g_next)
+			j->g_done = 1;
+		group_leaders--;
+		pthread_cond_broadcast(&group_cv);
+	}
+	pthread_mutex_unlock(&group_mu);
+	return me.g_rc;
+}
+
 static void
 ingest(struct req *r, const struct emit_event *ev, size_t n, int batch,
     const char *key)
@@ -189,9 +344,19 @@ ingest(struct req *r, const struct emit_event *ev, size_t n, int batch,
 	ids = xcalloc(n, sizeof(*ids));
 	nd = xcalloc(n, sizeof(*nd));
 	buf_init(&out);
-	for (tries = 0; tries < INGEST_TRIES && rc == ING_RETRY; tries++)
-		rc = ingest_once(r, ev, n, batch, key, ids, nd, &status, &out,
-		    &total);
+	if (key == NULL) {
+		size_t i;
+
+		if ((rc = ingest_grouped(r, ev, n, ids, nd)) == ING_OK) {
+			for (i = 0; i < n; i++)
+				total += nd[i];
+			answer(&out, batch, ids, nd, n, total);
+		}
+	} else
+		for (tries = 0; tries < INGEST_TRIES && rc == ING_RETRY;
+		    tries++)
+			rc = ingest_once(r, ev, n, batch, key, ids, nd, &status,
+			    &out, &total);
 	switch (rc) {
 	case ING_OK:
 		if (total > 0)

@@ -19,7 +19,7 @@
 #include "db.h"
 #include "log.h"
 
-#define DB_MAXPARAM	64
+#define DB_MAXPARAM	256
 #define DB_CACHE	96
 
 struct dbcache {
@@ -217,49 +217,76 @@ struct params {
 	unsigned	 p_n;
 };
 
+/* Parameter i of type t: ll for 'i' and 'u', d for 'd', s (and n for
+ * 'b') for 's' and 'b'. */
+static int
+param_set(struct params *p, unsigned i, char t, long long ll, double d,
+    const char *s, size_t n)
+{
+	MYSQL_BIND *b = &p->p_bind[i];
+
+	switch (t) {
+	case 'i':
+	case 'u':
+		p->p_ll[i] = ll;
+		b->buffer_type = MYSQL_TYPE_LONGLONG;
+		b->buffer = &p->p_ll[i];
+		b->is_unsigned = t == 'u';
+		break;
+	case 'd':
+		p->p_d[i] = d;
+		b->buffer_type = MYSQL_TYPE_DOUBLE;
+		b->buffer = &p->p_d[i];
+		break;
+	case 's':
+	case 'b':
+		if (t == 's')
+			n = s ? strlen(s) : 0;
+		b->buffer_type = t == 'b' ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+		b->buffer = (void *)s;
+		b->buffer_length = (unsigned long)n;
+		p->p_len[i] = (unsigned long)n;
+		b->length = &p->p_len[i];
+		p->p_null[i] = s == NULL;
+		b->is_null = &p->p_null[i];
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
 static int
 params_bind(struct params *p, const char *types, va_list ap)
 {
-	const char	*s;
-	size_t		 n;
+	const char	*s = NULL;
+	long long	 ll = 0;
+	double		 d = 0;
+	size_t		 n = 0;
 	unsigned	 i;
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; types[i] != '\0'; i++) {
-		MYSQL_BIND *b = &p->p_bind[i];
-
 		if (i == DB_MAXPARAM)
 			return -1;
 		switch (types[i]) {
 		case 'i':
 		case 'u':
-			p->p_ll[i] = va_arg(ap, long long);
-			b->buffer_type = MYSQL_TYPE_LONGLONG;
-			b->buffer = &p->p_ll[i];
-			b->is_unsigned = types[i] == 'u';
+			ll = va_arg(ap, long long);
 			break;
 		case 'd':
-			p->p_d[i] = va_arg(ap, double);
-			b->buffer_type = MYSQL_TYPE_DOUBLE;
-			b->buffer = &p->p_d[i];
+			d = va_arg(ap, double);
 			break;
 		case 's':
+			s = va_arg(ap, const char *);
+			break;
 		case 'b':
 			s = va_arg(ap, const char *);
-			n = types[i] == 'b' ? va_arg(ap, size_t) :
-			    (s ? strlen(s) : 0);
-			b->buffer_type = types[i] == 'b' ?
-			    MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
-			b->buffer = (void *)s;
-			b->buffer_length = (unsigned long)n;
-			p->p_len[i] = (unsigned long)n;
-			b->length = &p->p_len[i];
-			p->p_null[i] = s == NULL;
-			b->is_null = &p->p_null[i];
+			n = va_arg(ap, size_t);
 			break;
-		default:
-			return -1;
 		}
+		if (param_set(p, i, types[i], ll, d, s, n) == -1)
+			return -1;
 	}
 	p->p_n = i;
 	return 0;
@@ -456,6 +483,29 @@ db_exec(struct db *db, const char *sql, const char *types, ...)
 	va_end(ap);
 	if (run(db, sql, &p, NULL, &n) == -1)
 		return -1;
+	return n;
+}
+
+long long
+db_exec_args(struct db *db, const char *sql, const char *types,
+    const struct db_arg *args)
+{
+	struct params	*p;
+	long long	 n = 0;
+	unsigned	 i;
+
+	p = xcalloc(1, sizeof(*p));
+	for (i = 0; types[i] != '\0'; i++)
+		if (i == DB_MAXPARAM || param_set(p, i, types[i], args[i].a_int,
+		    0, args[i].a_str, args[i].a_len) == -1) {
+			free(p);
+			set_err(db, CR_PARAMS_NOT_BOUND, "bad parameter types");
+			return -1;
+		}
+	p->p_n = i;
+	if (run(db, sql, p, NULL, &n) == -1)
+		n = -1;
+	free(p);
 	return n;
 }
 

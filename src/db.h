@@ -30,6 +30,16 @@ int		 db_ping(struct db *);
 /* Affected rows (>= 0) or -1.  A lost connection outside a transaction
  * is reconnected and the statement tried once more. */
 long long	 db_exec(struct db *, const char *sql, const char *types, ...);
+/* db_exec with the parameters in an array, for statements built with a
+ * varying number of them (at most 256): args[i] is read as types[i]
+ * says, a_int for 'i' and 'u', a_str for 's', a_str and a_len for 'b'. */
+struct db_arg {
+	long long	 a_int;
+	const char	*a_str;
+	size_t		 a_len;
+};
+long long	 db_exec_args(struct db *, const char *sql, const char *types,
+		    const struct db_arg *args);
 /* 0 with *res filled (free with dbres_free), or -1. */
 int		 db_query(struct db *, struct dbres **res, const char *sql,
 		    const char *types, ...);

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,10 @@
 #include "util.h"
 
 /* The catalog rarely changes, and each ingest would otherwise cost a
- * round trip per event.  A miss reloads, at most once a second. */
+ * round trip per event.  A miss reloads, at most once a second.  The
+ * caches are shared by webhooks.fcgi's request threads: cache_mu guards
+ * them. */
+static pthread_mutex_t	 cache_mu = PTHREAD_MUTEX_INITIALIZER;
 struct type_ent {
 	char	*t_name;
 	char	*t_cat;
@@ -69,6 +73,7 @@ emit_types_set(const char *const *names, const char *const *cats, size_t n)
 {
 	size_t	 i;
 
+	pthread_mutex_lock(&cache_mu);
 	for (i = 0; i < ntypes; i++) {
 		free(types[i].t_name);
 		free(types[i].t_cat);
@@ -83,11 +88,12 @@ emit_types_set(const char *const *names, const char *const *cats, size_t n)
 	qsort(types, ntypes, sizeof(*types), type_cmp);
 	/* Fresh for good: type_lookup reloads only a stale cache. */
 	types_loaded_ms = INT64_MAX;
+	pthread_mutex_unlock(&cache_mu);
 }
 
 /* 1 found (category copied), 0 unknown, -1 database error. */
 static int
-type_lookup(struct db *db, const char *name, char *cat, size_t catsz)
+type_lookup_locked(struct db *db, const char *name, char *cat, size_t catsz)
 {
 	struct type_ent	 key, *e;
 	int		 pass;
@@ -109,6 +115,17 @@ type_lookup(struct db *db, const char *name, char *cat, size_t catsz)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+type_lookup(struct db *db, const char *name, char *cat, size_t catsz)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&cache_mu);
+	rc = type_lookup_locked(db, name, cat, catsz);
+	pthread_mutex_unlock(&cache_mu);
+	return rc;
 }
 
 enum emit_err
@@ -226,20 +243,28 @@ tenant_has_filters(struct db *db, unsigned long long tenant)
 	struct dbres	*r;
 	size_t		 k = (size_t)(tenant % FCACHE_N);
 	int64_t		 now = util_mono_ms();
+	int		 has;
 
+	pthread_mutex_lock(&cache_mu);
 	if (fcache[k].fc_at != 0 && fcache[k].fc_tenant == tenant &&
-	    now - fcache[k].fc_at < 1000)
-		return fcache[k].fc_has;
+	    now - fcache[k].fc_at < 1000) {
+		has = fcache[k].fc_has;
+		pthread_mutex_unlock(&cache_mu);
+		return has;
+	}
+	pthread_mutex_unlock(&cache_mu);
 	if (db_query(db, &r, "SELECT 1 FROM endpoint_filters WHERE"
 	    " tenant_id = ? LIMIT 1", "u", tenant) == -1)
 		return -1;
-	fcache[k].fc_tenant = tenant;
-	fcache[k].fc_has = r->r_nrow > 0;
-	fcache[k].fc_at = now;
+	has = r->r_nrow > 0;
 	dbres_free(r);
-	return fcache[k].fc_has;
+	pthread_mutex_lock(&cache_mu);
+	fcache[k].fc_tenant = tenant;
+	fcache[k].fc_has = has;
+	fcache[k].fc_at = now;
+	pthread_mutex_unlock(&cache_mu);
+	return has;
 }
-
 
 enum emit_err
 emit_insert(struct db *db, unsigned long long tenant,
@@ -275,9 +300,164 @@ emit_insert(struct db *db, unsigned long long tenant,
 	return EMIT_OK;
 }
 
+/*
+ * Many events go in as multi-row INSERTs of at most 64 rows.  A
+ * multi-row INSERT ... VALUES is a "simple insert" to InnoDB: its
+ * auto-increment ids are reserved as one block, so they are first,
+ * first + step, ... in row order, in every innodb_autoinc_lock_mode
+ * (step is auto_increment_increment, 1 but on Galera).  Row counts are
+ * powers of two, so a few prepared statements serve every size.
+ */
+#define MANY_ROWS_LOG	6		/* 64 rows */
+static const char	*many_sql[MANY_ROWS_LOG + 1];
+static pthread_once_t	 many_once = PTHREAD_ONCE_INIT;
+
+static void
+many_sql_build(void)
+{
+	struct buf	 b;
+	size_t		 k, i;
+
+	for (k = 0; k <= MANY_ROWS_LOG; k++) {
+		buf_init(&b);
+		buf_puts(&b, "INSERT INTO events (tenant_id, event_type,"
+		    " occurred_at, data) VALUES ");
+		for (i = 0; i < ((size_t)1 << k); i++)
+			buf_puts(&b, i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
+		many_sql[k] = buf_release(&b);
+	}
+}
+
+/* The increment between two auto-increment ids of one statement: the
+ * server's setting, read once (it is 1 but on Galera, where it is the
+ * same on every node of the cluster). */
+static int
+id_step(struct db *db, unsigned long long *step)
+{
+	static unsigned long long	 cached;
+	struct dbres			*r;
+
+	pthread_mutex_lock(&cache_mu);
+	*step = cached;
+	pthread_mutex_unlock(&cache_mu);
+	if (*step != 0)
+		return 0;
+	if (db_query(db, &r, "SELECT @@auto_increment_increment", "") == -1)
+		return -1;
+	*step = r->r_nrow == 1 ? (unsigned long long)dbres_int(r, 0, 0) : 1;
+	if (*step == 0)
+		*step = 1;
+	dbres_free(r);
+	pthread_mutex_lock(&cache_mu);
+	cached = *step;
+	pthread_mutex_unlock(&cache_mu);
+	return 0;
+}
+
+enum emit_err
+emit_insert_many(struct db *db, const unsigned long long *tenant,
+    const struct emit_event *const *ev, size_t n, unsigned long long *ids,
+    long long *nd)
+{
+	struct db_arg	 args[4 << MANY_ROWS_LOG];
+	struct dbres	*r = NULL;
+	struct buf	 idj;
+	unsigned long long step = 0, id;
+	size_t		 done, rows, i, j, lo, hi, mid;
+	long long	 fan;
+	unsigned	 k;
+	int		 has = 0, h = 0, same;
+	enum emit_err	 rc = EMIT_DB;
+
+	if (n == 1)
+		return emit_insert(db, tenant[0], ev[0], &ids[0], &nd[0]);
+	pthread_once(&many_once, many_sql_build);
+	buf_init(&idj);
+	buf_putc(&idj, '[');
+	for (done = 0; done < n; done += rows) {
+		for (k = MANY_ROWS_LOG; ((size_t)1 << k) > n - done; k--)
+			;
+		rows = (size_t)1 << k;
+		for (i = 0; i < rows; i++) {
+			const struct emit_event *e = ev[done + i];
+
+			args[4 * i].a_int = (long long)tenant[done + i];
+			args[4 * i + 1].a_str = e->e_type;
+			args[4 * i + 2].a_str = e->e_occurred_at;
+			args[4 * i + 3].a_str = e->e_data;
+			args[4 * i + 3].a_len = e->e_data_len;
+		}
+		{
+			char tv[(4 << MANY_ROWS_LOG) + 1];
+
+			for (i = 0; i < rows; i++)
+				memcpy(tv + 4 * i, "ussb", 4);
+			tv[4 * rows] = '\0';
+			if (db_exec_args(db, many_sql[k], tv, args) == -1)
+				goto out;
+		}
+		if (step == 0 && id_step(db, &step) == -1)
+			goto out;
+		id = db_insert_id(db);
+		for (i = 0; i < rows; i++, id += step) {
+			ids[done + i] = id;
+			nd[done + i] = 0;
+			if (done + i > 0)
+				buf_putc(&idj, ',');
+			buf_printf(&idj, "%llu", id);
+		}
+	}
+	buf_putc(&idj, ']');
+	for (i = 0, same = 1; i < n && (!has || same); i++) {
+		if (i > 0 && (tenant[i] != tenant[0] ||
+		    strcmp(ev[i]->e_type, ev[0]->e_type) != 0))
+			same = 0;
+		if (i > 0 && tenant[i] == tenant[i - 1])
+			continue;
+		if (!has && (h = tenant_has_filters(db, tenant[i])) == -1)
+			goto out;
+		has |= h;
+	}
+	if ((fan = db_exec(db, EMIT_FANOUT_MANY, "s", buf_cstr(&idj))) == -1)
+		goto out;
+	if (same && !has && fan % (long long)n == 0) {
+		/* One tenant, one type, no filters: every event went to the
+		 * same endpoints. */
+		for (i = 0; i < n; i++)
+			nd[i] = fan / (long long)n;
+	} else {
+		/* Each event's count, for the answer.  ids ascend, each
+		 * chunk after the one before. */
+		if (db_query(db, &r, EMIT_COUNT_MANY, "s", buf_cstr(&idj))
+		    == -1)
+			goto out;
+		for (j = 0; j < r->r_nrow; j++) {
+			id = (unsigned long long)dbres_int(r, j, 0);
+			for (lo = 0, hi = n; lo < hi; ) {
+				mid = lo + (hi - lo) / 2;
+				if (ids[mid] < id)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < n && ids[lo] == id)
+				nd[lo] = dbres_int(r, j, 1);
+		}
+	}
+	if (has && db_exec(db, EMIT_COUNT_FILTERED_MANY, "s",
+	    buf_cstr(&idj)) == -1)
+		goto out;
+	rc = EMIT_OK;
+out:
+	dbres_free(r);
+	buf_free(&idj);
+	return rc;
+}
+
 void
 emit_wake(const struct conf *cf)
 {
+	static pthread_mutex_t		 mu = PTHREAD_MUTEX_INITIALIZER;
 	static int			 fd = -2;
 	static struct sockaddr_storage	 ss;
 	static socklen_t		 sslen;
@@ -285,12 +465,13 @@ emit_wake(const struct conf *cf)
 	char				 host[256];
 	const char			*colon;
 
+	pthread_mutex_lock(&mu);
 	if (fd == -2) {
 		fd = -1;
 		if (cf->cf_wake_addr == NULL || *cf->cf_wake_addr == '\0' ||
 		    (colon = strrchr(cf->cf_wake_addr, ':')) == NULL ||
 		    (size_t)(colon - cf->cf_wake_addr) >= sizeof(host))
-			return;
+			goto ready;
 		memcpy(host, cf->cf_wake_addr, (size_t)(colon -
 		    cf->cf_wake_addr));
 		host[colon - cf->cf_wake_addr] = '\0';
@@ -298,13 +479,15 @@ emit_wake(const struct conf *cf)
 		hints.ai_socktype = SOCK_DGRAM;
 		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 		if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
-			return;
+			goto ready;
 		memcpy(&ss, res->ai_addr, res->ai_addrlen);
 		sslen = res->ai_addrlen;
 		fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		freeaddrinfo(res);
 	}
+ready:
+	pthread_mutex_unlock(&mu);
 	if (fd >= 0)
 		(void)sendto(fd, "w", 1, 0, (struct sockaddr *)&ss, sslen);
 }

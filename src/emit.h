@@ -34,6 +34,13 @@ void		emit_event_free(struct emit_event *);
 enum emit_err	emit_insert(struct db *, unsigned long long tenant,
 		    const struct emit_event *, unsigned long long *event_id,
 		    long long *deliveries);
+/* Insert and fan out n events, event i of tenant tenant[i] (several
+ * tenants may share one call), in the caller's transaction, with a few
+ * statements for all of them: ids[i] and nd[i] (its deliveries) are
+ * filled in. */
+enum emit_err	emit_insert_many(struct db *, const unsigned long long *tenant,
+		    const struct emit_event *const *ev, size_t n,
+		    unsigned long long *ids, long long *nd);
 /* Tests and fuzzing: fill the catalog cache from these n names and
  * categories instead of the database, and keep it, so emit_parse makes
  * no query (its db may then be NULL). */
@@ -101,5 +108,40 @@ void		emit_wake(const struct conf *);
 	" WHEN 'lt' THEN " EMIT_FILTER_NUM " < f.num" \
 	" WHEN 'ne' THEN NOT COALESCE(" EMIT_FILTER_EQ ", 0)" \
 	" ELSE " EMIT_FILTER_EQ " END, 0)))"
+
+/*
+ * The same fan-out for many events at once (emit_insert_many): the
+ * events are those whose ids are in a JSON array (one parameter, as in
+ * claim.h), each with its own tenant, type and category.  The filters
+ * are EMIT_FILTER_FAILS itself, with the event as bev.
+ */
+#define EMIT_IDS_TABLE \
+	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) ids"
+#define EMIT_MANY_FROM \
+	" FROM " EMIT_IDS_TABLE \
+	" STRAIGHT_JOIN events bev ON bev.id = ids.id" \
+	" JOIN event_types t ON t.name = bev.event_type" \
+	" JOIN endpoint_events s ON s.tenant_id = bev.tenant_id" \
+	" AND s.pattern IN (bev.event_type, CONCAT(t.category, '.*'), '*')" \
+	" JOIN endpoints e ON e.id = s.endpoint_id WHERE e.enabled = 1"
+#define EMIT_FANOUT_MANY \
+	"INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status," \
+	" next_attempt_at) SELECT DISTINCT e.tenant_id, bev.id, e.id," \
+	" 'pending', NOW(3)" EMIT_MANY_FROM \
+	" AND NOT " EMIT_FILTER_FAILS("bev.id")
+#define EMIT_COUNT_MANY \
+	"SELECT d.event_id, COUNT(*) FROM " EMIT_IDS_TABLE \
+	" STRAIGHT_JOIN deliveries d ON d.event_id = ids.id GROUP BY d.event_id"
+#define EMIT_COUNT_FILTERED_MANY \
+	"INSERT INTO endpoint_stats (endpoint_id, slot, filtered)" \
+	" SELECT e.id, CONNECTION_ID() % 16, COUNT(DISTINCT bev.id)" \
+	EMIT_MANY_FROM \
+	" AND EXISTS (SELECT 1 FROM endpoint_filters f" \
+	" WHERE f.endpoint_id = e.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM deliveries d" \
+	" WHERE d.event_id = bev.id AND d.endpoint_id = e.id)" \
+	" GROUP BY e.id" \
+	" ON DUPLICATE KEY UPDATE filtered = endpoint_stats.filtered +" \
+	" VALUES(filtered)"
 
 #endif

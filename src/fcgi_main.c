@@ -1,9 +1,26 @@
-/* webhooks.fcgi: the FastCGI program for the JSON API, event ingest and
- * the admin pages.  One request at a time per process (mod_fcgid's
- * model); lighttpd may run several processes.  The only state kept
- * between requests is the database connection and the catalog cache. */
+/*
+ * webhooks.fcgi: the FastCGI program for the JSON API, event ingest and
+ * the admin pages.
+ *
+ * WORKERS threads accept requests on the one listening socket.  Apache's
+ * mod_fcgid sends a process one request at a time, so there one thread
+ * works and the rest wait; lighttpd sends a process as many as it has,
+ * and concurrent ingests then share a commit (api_events.c).  A request
+ * borrows a database connection from the process's pool and gives it
+ * back: the pool opens one only when every one it has is in use, so a
+ * process under mod_fcgid holds one connection.  The only state kept
+ * between requests is those connections and the catalog cache.
+ *
+ * The main thread only waits for SIGTERM or SIGINT (blocked in every
+ * thread, taken with sigwait); it then shuts the listening socket down,
+ * which ends the waiting accepts at once, and lets requests under way
+ * finish.
+ */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +41,23 @@
 #include "html.h"
 #include "util.h"
 
-static volatile sig_atomic_t	 stopping;
+#define WORKERS		8
 
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
+struct pool {
+	pthread_mutex_t	 p_mu;
+	const struct conf *p_cf;
+	struct db	*p_free[WORKERS];
+	size_t		 p_nfree;
+};
+
+struct worker {
+	pthread_t	 w_thread;
+	struct pool	*w_pool;
+	const struct conf *w_cf;
+	pthread_t	 w_main;
+};
+
+static volatile sig_atomic_t	 stopping;
 
 void
 health_get(struct req *r)
@@ -128,16 +154,75 @@ handle(struct req *r)
 		req_json_error(r, 500, "internal_error", "no response");
 }
 
+static struct db *
+pool_get(struct pool *p)
+{
+	struct db	*db = NULL;
+
+	pthread_mutex_lock(&p->p_mu);
+	if (p->p_nfree > 0)
+		db = p->p_free[--p->p_nfree];
+	pthread_mutex_unlock(&p->p_mu);
+	return db != NULL ? db : db_new(p->p_cf);
+}
+
+static void
+pool_put(struct pool *p, struct db *db)
+{
+	pthread_mutex_lock(&p->p_mu);
+	/* At most WORKERS are ever out at once, so there is room. */
+	p->p_free[p->p_nfree++] = db;
+	pthread_mutex_unlock(&p->p_mu);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+	FCGX_Request	 fr;
+	struct req	 r;
+	struct db	*db;
+
+	FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
+		db = pool_get(w->w_pool);
+		memset(&r, 0, sizeof(r));
+		r.r_fcgx = &fr;
+		r.r_cf = w->w_cf;
+		r.r_db = db;
+		r.r_start_ms = util_mono_ms();
+		buf_init(&r.r_hdrs);
+		handle(&r);
+		log_info("%s %s %d %lldms tenant=%llu", r.r_method,
+		    r.r_path ? r.r_path : "-", r.r_status,
+		    (long long)(util_mono_ms() - r.r_start_ms), r.r_tenant);
+		/* An aborted transaction must not leak into the next request. */
+		db_rollback(db);
+		pool_put(w->w_pool, db);
+		free(r.r_path);
+		free(r.r_body);
+		free(r.r_csrf);
+		buf_free(&r.r_hdrs);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 0);
+	/* The socket failed, or the process is stopping: either way the
+	 * main thread ends the others. */
+	pthread_kill(w->w_main, SIGTERM);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct conf	 cf;
-	struct db	*db;
-	FCGX_Request	 fr;
-	struct req	 r;
+	struct pool	 pool;
+	struct worker	 w[WORKERS];
+	sigset_t	 set;
 	const char	*cfile = NULL;
 	char		 err[1024];
-	int		 c;
+	size_t		 i, started = 0;
+	int		 c, sig;
 
 	log_init("webhooks.fcgi", LOG_INFO);
 	while ((c = getopt(argc, argv, "c:")) != -1)
@@ -158,46 +243,46 @@ main(int argc, char **argv)
 		log_warn("no master key: endpoints cannot be created until "
 		    "%s is readable", cf.cf_master_key_file);
 	signal(SIGPIPE, SIG_IGN);
-	/* No SA_RESTART, and FCGI_FAIL_ACCEPT_ON_INTR below: a SIGTERM
-	 * while waiting for a request must end the wait, or the web server
-	 * that stops us is left with orphans.  One in the middle of a
-	 * request lets it finish first. */
-	{
-		struct sigaction sa;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_term;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-	}
-	db = db_new(&cf);
-	(void)db_connect(db);	/* failures are retried per request */
+	memset(&pool, 0, sizeof(pool));
+	pthread_mutex_init(&pool.p_mu, NULL);
+	pool.p_cf = &cf;
+	/* The first connection, before any thread: it also initialises the
+	 * client library, which is not safe to do from two at once. */
+	pool.p_free[pool.p_nfree++] = db_new(&cf);
+	(void)db_connect(pool.p_free[0]);	/* retried per request */
 	if (FCGX_Init() != 0) {
 		log_err("FCGX_Init failed");
 		return 1;
 	}
-	FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR);
-	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
-		memset(&r, 0, sizeof(r));
-		r.r_fcgx = &fr;
-		r.r_cf = &cf;
-		r.r_db = db;
-		r.r_start_ms = util_mono_ms();
-		buf_init(&r.r_hdrs);
-		handle(&r);
-		log_info("%s %s %d %lldms tenant=%llu", r.r_method,
-		    r.r_path ? r.r_path : "-", r.r_status,
-		    (long long)(util_mono_ms() - r.r_start_ms), r.r_tenant);
-		/* An aborted transaction must not leak into the next request. */
-		db_rollback(db);
-		free(r.r_path);
-		free(r.r_body);
-		free(r.r_csrf);
-		buf_free(&r.r_hdrs);
-		FCGX_Finish_r(&fr);
+	for (i = 0; i < WORKERS; i++) {
+		w[i].w_pool = &pool;
+		w[i].w_cf = &cf;
+		w[i].w_main = pthread_self();
+		if (pthread_create(&w[i].w_thread, NULL, worker_main, &w[i])
+		    != 0) {
+			log_warn("cannot start a request thread; %zu running",
+			    started);
+			break;
+		}
+		started++;
 	}
-	db_free(db);
+	if (started == 0)
+		return 1;
+	while (sigwait(&set, &sig) != 0)
+		;
+	stopping = 1;
+	/* Ends every accept() waiting on it, with EINVAL. */
+	(void)shutdown(0, SHUT_RDWR);
+	for (i = 0; i < started; i++)
+		pthread_join(w[i].w_thread, NULL);
+	for (i = 0; i < pool.p_nfree; i++)
+		db_free(pool.p_free[i]);
+	pthread_mutex_destroy(&pool.p_mu);
 	conf_free(&cf);
 	return 0;
 }
