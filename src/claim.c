@@ -146,10 +146,10 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 
 	for (try = 0; try < CLAIM_TRIES; try++) {
 		buf_reset(ids);
-		/* Read committed: no gap locks, so ingest inserting new
-		 * pending rows never waits behind a claim. */
-		if (db_exec(db, "SET TRANSACTION ISOLATION LEVEL READ "
-		    "COMMITTED", "") == -1 || db_begin(db) == -1)
+		/* In read committed (CLAIM_SESSION_SQL): no gap locks, so
+		 * ingest inserting new pending rows never waits behind a
+		 * claim. */
+		if (db_begin(db) == -1)
 			return -1;
 		if (db_query(db, &r, claim_select_sql, "i", (long long)max)
 		    == -1)

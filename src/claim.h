@@ -39,6 +39,11 @@ struct job {
 
 void	 job_free(struct job *);
 
+/* What the connections that claim and record run first
+ * (db_set_session()): read committed, so a claim takes no gap locks. */
+#define CLAIM_SESSION_SQL \
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
+
 /* Claim at most max due deliveries for dispatcher id and load them.
  * Returns how many were claimed, with the jobs as a list in *out (in
  * claim order), or -1 on a database error; db_err_is_gone() then says

@@ -36,6 +36,7 @@ struct db {
 	struct dbcache	 d_cache[DB_CACHE];
 	size_t		 d_ncache;
 	unsigned long long d_insert_id;
+	const char	*d_session;	/* db_set_session(), or NULL */
 };
 
 struct db *
@@ -46,6 +47,16 @@ db_new(const struct conf *cf)
 	db = xcalloc(1, sizeof(*db));
 	db->d_cf = cf;
 	return db;
+}
+
+/* A statement run on every connection db makes from now on (set it before
+ * the first), after db_connect()'s own settings: a session setting then
+ * survives a reconnect and costs no round trip per transaction.  sql must
+ * outlive db. */
+void
+db_set_session(struct db *db, const char *sql)
+{
+	db->d_session = sql;
 }
 
 static void
@@ -102,6 +113,9 @@ db_connect(struct db *db)
 	mysql_options(db->d_my, MYSQL_INIT_COMMAND,
 	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'");
+	/* Connector/C runs every init command given, in order. */
+	if (db->d_session != NULL)
+		mysql_options(db->d_my, MYSQL_INIT_COMMAND, db->d_session);
 	if (mysql_real_connect(db->d_my, cf->cf_db_socket ? NULL :
 	    cf->cf_db_host, cf->cf_db_user, cf->cf_db_password,
 	    cf->cf_db_name, cf->cf_db_socket ? 0 : cf->cf_db_port,

@@ -26,6 +26,8 @@ void		 db_free(struct db *);
 /* 0 when connected (connecting if needed), -1 when the server is away. */
 int		 db_connect(struct db *);
 int		 db_ping(struct db *);
+/* A static statement (session settings) run on each new connection. */
+void		 db_set_session(struct db *, const char *sql);
 
 /* Affected rows (>= 0) or -1.  A lost connection outside a transaction
  * is reconnected and the statement tried once more. */

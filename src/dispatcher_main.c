@@ -776,6 +776,8 @@ main(int argc, char **argv)
 	d.d_wake_fd = wake_open(d.d_cf.cf_wake_addr);
 	d.d_claimer.w_db = db_new(&d.d_cf);
 	d.d_writer.w_db = db_new(&d.d_cf);
+	db_set_session(d.d_claimer.w_db, CLAIM_SESSION_SQL);
+	db_set_session(d.d_writer.w_db, CLAIM_SESSION_SQL);
 	d.d_rec = record_new(&d.d_cf, d.d_writer.w_db, d.d_id);
 	if ((d.d_snd = send_new(&d.d_cf, on_done, &d)) == NULL) {
 		log_err("curl_multi_init failed");

@@ -350,23 +350,29 @@ record_due(struct recorder *rc)
  * that statement.  Times thus follow the database's clock and the
  * monotonic one, never the dispatcher's wall clock.
  */
-#define ROWS_COLS \
-    " k CHAR(1) PATH '$.k', id BIGINT UNSIGNED PATH '$.i'," \
-    " token BIGINT UNSIGNED PATH '$.t', ep BIGINT UNSIGNED PATH '$.p'," \
-    " st VARCHAR(10) PATH '$.s', ago BIGINT PATH '$.a'," \
-    " dur BIGINT PATH '$.d', nxt BIGINT PATH '$.n'," \
+/* The columns each statement reads, and no more: JSON_TABLE extracts
+ * every column it declares from every row, and the response and headers
+ * texts are most of the bytes. */
+#define C_KIND	" k CHAR(1) PATH '$.k', id BIGINT UNSIGNED PATH '$.i'"
+#define C_TOKEN	", token BIGINT UNSIGNED PATH '$.t'"
+#define C_EP	", ep BIGINT UNSIGNED PATH '$.p'"
+#define C_DUE	", nxt BIGINT PATH '$.n'"
+#define C_RES \
+    ", ago BIGINT PATH '$.a', dur BIGINT PATH '$.d'," \
     " code SMALLINT PATH '$.c'," \
-    " err VARCHAR(500) CHARACTER SET utf8mb4 PATH '$.e'," \
-    " body MEDIUMTEXT CHARACTER SET utf8mb4 PATH '$.b'," \
+    " err VARCHAR(500) CHARACTER SET utf8mb4 PATH '$.e'"
+#define C_ST	", st VARCHAR(10) PATH '$.s'"
+#define C_TEXTS \
+    ", body MEDIUMTEXT CHARACTER SET utf8mb4 PATH '$.b'," \
     " hdrs TEXT CHARACTER SET utf8mb4 PATH '$.h', skip TINYINT PATH '$.x'"
-#define ROWS	"JSON_TABLE(?, '$[*]' COLUMNS (" ROWS_COLS ")) r"
+#define ROWS(cols)	"JSON_TABLE(?, '$[*]' COLUMNS (" cols ")) r"
 /* The claim token leaves alone a row claimed again after our lease
  * ended; the status, one failed meanwhile by its endpoint's delete. */
 #define OURS	" STRAIGHT_JOIN deliveries d ON d.id = r.id" \
     " AND d.claim_token = r.token AND d.status = 'pending'"
 
 static const char update_attempts_sql[] =
-    "UPDATE " ROWS OURS
+    "UPDATE " ROWS(C_KIND C_TOKEN C_ST C_RES C_DUE) OURS
     " SET d.status = r.st, d.attempts = d.attempts + 1,"
     " d.last_attempt_at = NOW(3) - INTERVAL (r.ago + ?) MICROSECOND,"
     " d.last_status_code = r.code, d.last_error = r.err,"
@@ -381,11 +387,12 @@ static const char insert_attempts_sql[] =
     " duration_ms, status_code, error, response_snippet, request_headers,"
     " dispatcher)"
     " SELECT r.id, r.ep, NOW(3) - INTERVAL (r.ago + ?) MICROSECOND, r.dur,"
-    " r.code, r.err, r.body, r.hdrs, ? FROM " ROWS
+    " r.code, r.err, r.body, r.hdrs, ? FROM "
+    ROWS(C_KIND C_EP C_RES C_TEXTS)
     " WHERE r.k = 'a' AND r.skip IS NULL";
 
 static const char release_sql[] =
-    "UPDATE " ROWS OURS
+    "UPDATE " ROWS(C_KIND C_TOKEN C_DUE) OURS
     " SET d.claimed_by = NULL, d.claim_token = NULL,"
     " d.next_attempt_at = NOW(3) + INTERVAL GREATEST(r.nxt - ?, 0)"
     " MICROSECOND WHERE r.k = 'r'";
@@ -393,7 +400,7 @@ static const char release_sql[] =
 /* Checked against the endpoint as it is now, so an enable that resumed
  * the paused rows meanwhile is not undone. */
 static const char pause_sql[] =
-    "UPDATE " ROWS OURS
+    "UPDATE " ROWS(C_KIND C_TOKEN) OURS
     " STRAIGHT_JOIN endpoints e ON e.id = d.endpoint_id"
     " SET d.status = IF(e.enabled = 1, 'pending', 'paused'),"
     " d.claimed_by = NULL, d.claim_token = NULL, d.next_attempt_at = NOW(3)"
@@ -402,7 +409,7 @@ static const char pause_sql[] =
 /* After a COMMIT that was cut off: the results whose rows still hold
  * our claim were not written. */
 static const char unwritten_sql[] =
-    "SELECT r.id FROM " ROWS OURS " WHERE r.k = 'a'";
+    "SELECT r.id FROM " ROWS(C_KIND C_TOKEN) OURS " WHERE r.k = 'a'";
 
 static const char *const kind_keys[] = {
 	[RK_ATTEMPT] = "a", [RK_RELEASE] = "r", [RK_PAUSE] = "p"
@@ -522,8 +529,8 @@ write_batch(struct recorder *rc, struct recs *w, size_t from, size_t *to)
 	for (i = from; i < *to; i++)
 		uncertain += w->rs_v[i].r_uncertain;
 	batch_json(w, from, to, ref, n, &js);
-	if (db_exec(db, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "")
-	    == -1 || db_begin(db) == -1)
+	/* Read committed, as the session is (CLAIM_SESSION_SQL). */
+	if (db_begin(db) == -1)
 		goto out;
 	if (uncertain > 0) {
 		if (mark_written(db, w, from, *to, buf_cstr(&js)) == -1)
