@@ -213,11 +213,15 @@ struct gjob {
 	long long		*g_nd;
 	enum ingest_rc		 g_rc;
 	int			 g_done;
+	pthread_cond_t		 g_cv;		/* done, or lead */
 	struct gjob		*g_next;
 };
 
+/* group_mu guards the queue, group_leaders and every job's g_done and
+ * g_rc.  A waiting thread sleeps on its own job's g_cv: it is signalled
+ * when its job is done, or when it is at the head of the queue and may
+ * lead, so a commit wakes only the threads it concerns. */
 static pthread_mutex_t	 group_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 group_cv = PTHREAD_COND_INITIALIZER;
 static struct gjob	*group_head;
 static struct gjob	**group_tail = &group_head;
 static int		 group_leaders;
@@ -277,7 +281,8 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
     unsigned long long *ids, long long *nd)
 {
 	struct gjob	 me, *take, *j, **tail;
-	size_t		 events;
+	size_t		 events, i;
+	long long	 total;
 	enum ingest_rc	 rc;
 
 	memset(&me, 0, sizeof(me));
@@ -286,15 +291,17 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 	me.g_n = n;
 	me.g_ids = ids;
 	me.g_nd = nd;
+	pthread_cond_init(&me.g_cv, NULL);
 	pthread_mutex_lock(&group_mu);
 	*group_tail = &me;
 	group_tail = &me.g_next;
 	while (!me.g_done) {
-		if (group_leaders == GROUP_LEADERS || group_head == NULL) {
-			pthread_cond_wait(&group_cv, &group_mu);
+		if (group_leaders == GROUP_LEADERS || group_head != &me) {
+			pthread_cond_wait(&me.g_cv, &group_mu);
 			continue;
 		}
-		/* Lead: take the queue's head, at least one job. */
+		/* At the head with a commit free: lead.  Take the queue's
+		 * jobs, at least this one. */
 		take = group_head;
 		tail = &take;
 		for (events = 0; *tail != NULL && (events == 0 ||
@@ -305,6 +312,9 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 			group_tail = &group_head;
 		*tail = NULL;
 		group_leaders++;
+		/* Jobs queued past GROUP_MAX may form the next group now. */
+		if (group_head != NULL && group_leaders < GROUP_LEADERS)
+			pthread_cond_signal(&group_head->g_cv);
 		pthread_mutex_unlock(&group_mu);
 		rc = group_commit(r->r_db, take);
 		log_debug("ingest: %zu events in one commit", events);
@@ -321,13 +331,25 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 		else
 			for (j = take; j != NULL; j = j->g_next)
 				j->g_rc = rc;
+		/* One wake-up datagram for the group. */
+		for (j = take, total = 0; j != NULL; j = j->g_next)
+			for (i = 0; j->g_rc == ING_OK && i < j->g_n; i++)
+				total += j->g_nd[i];
+		if (total > 0)
+			emit_wake(r->r_cf);
 		pthread_mutex_lock(&group_mu);
-		for (j = take; j != NULL; j = j->g_next)
+		while ((j = take) != NULL) {
+			take = j->g_next;
 			j->g_done = 1;
+			if (j != &me)
+				pthread_cond_signal(&j->g_cv);
+		}
 		group_leaders--;
-		pthread_cond_broadcast(&group_cv);
+		if (group_head != NULL)
+			pthread_cond_signal(&group_head->g_cv);
 	}
 	pthread_mutex_unlock(&group_mu);
+	pthread_cond_destroy(&me.g_cv);
 	return me.g_rc;
 }
 
@@ -359,7 +381,8 @@ ingest(struct req *r, const struct emit_event *ev, size_t n, int batch,
 			    &out, &total);
 	switch (rc) {
 	case ING_OK:
-		if (total > 0)
+		/* A group's leader has sent the wake-up already. */
+		if (total > 0 && key != NULL)
 			emit_wake(r->r_cf);
 		req_json(r, status, &out);
 		break;

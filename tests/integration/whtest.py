@@ -292,8 +292,11 @@ include "%(top)s/apache/lighttpd-webhooks.conf"
 """ % {"www": os.path.join(TOP, "www"), "port": self.port, "dir": self.dir,
        "fcgi": os.path.join(BIN, "webhooks.fcgi"), "config": config, "top": TOP})
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
-        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # webhooks.fcgi's log: lighttpd hands its processes its stderr.
+        self.log = os.path.join(self.dir, "stderr.log")
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], env=env,
+                                         stdout=subprocess.DEVNULL, stderr=log)
         self.url = "http://127.0.0.1:%d" % self.port
         wait_until(lambda: self._up(), timeout=15)
 
