@@ -254,13 +254,14 @@ group_commit(struct db *db, struct gjob *list)
 			rc = ING_DB;
 			break;
 		}
-		if (emit_insert_many(db, tenants, evp, n, ids, nd) == EMIT_OK &&
-		    db_commit(db) == 0) {
+		if (emit_insert_many(db, tenants, evp, n, ids, nd) != EMIT_OK) {
+			retry = db_err_is_retry(db);
+			db_rollback(db);
+		} else if (db_commit(db) == 0) {
 			rc = ING_OK;
 			break;
-		}
-		retry = db_err_is_retry(db);
-		db_rollback(db);
+		} else
+			retry = db_err_is_retry(db);	/* ended either way */
 		rc = retry ? ING_RETRY : ING_DB;
 	}
 	if (rc == ING_OK)

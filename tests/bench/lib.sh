@@ -142,6 +142,34 @@ sql_root() { mariadb --no-defaults -uroot --socket="$DB_SOCK" "$@"; }
 # without column names.
 sql() { mariadb --no-defaults -uroot --socket="$DB_SOCK" -N -B webhooks -e "$1"; }
 
+# A client kept open for polling (sql_poll): starting a client process
+# for every poll would cost the host more CPU than the work measured.
+sql_poll_open() {
+	coproc SQLPOLL { mariadb --no-defaults -uroot --socket="$DB_SOCK" -N -B --unbuffered webhooks 2>/dev/null; }
+}
+# sql_poll QUERY: the first line of its answer (one row, one column)
+# in POLLED, without a subshell.
+sql_poll() {
+	printf '%s\n' "$1" >&"${SQLPOLL[1]}"
+	IFS= read -r POLLED <&"${SQLPOLL[0]}"
+}
+
+# nap SECONDS: sleep without starting a process (a read that times out
+# on a pipe nothing writes to).
+nap() {
+	[ -n "${NAP_FD:-}" ] || exec {NAP_FD}<> <(:)
+	read -rt "$1" -u "$NAP_FD" _ || :
+}
+
+# now_us: microseconds since the epoch, without a process.
+now_us() { local t=$EPOCHREALTIME; NOW_US=$(( 10#${t%[.,]*} * 1000000 + 10#${t#*[.,]} )); }
+sql_poll_close() {
+	local pid=${SQLPOLL_PID:-}
+	[ -n "$pid" ] || return 0
+	exec {SQLPOLL[1]}>&-
+	wait "$pid" 2>/dev/null
+}
+
 write_config() {	# write_config FILE DB_PORT WAKE_PORT [extra delivery lines]
 	local file=$1 dbport=$2 wake=$3 extra=${4:-}
 	cat >"$file" <<-EOF

@@ -124,7 +124,7 @@ db_exec(struct db *db, const char *sql, const char *types, ...)
 		if (fake_db.f_mode & FAKE_INSERT_RETRY)
 			return fail(E_RETRY);
 		fake_db.f_tx_events++;
-		fake_db.f_insert_id++;
+		fake_db.f_first_id = ++fake_db.f_insert_id;
 		return 1;
 	}
 	if (prefix(sql, "INSERT INTO deliveries"))
@@ -139,6 +139,27 @@ db_exec(struct db *db, const char *sql, const char *types, ...)
 	}
 	if (prefix(sql, "DELETE FROM idempotency_keys"))
 		return 1;
+	return 0;
+}
+
+/* Multi-row inserts: types holds four letters per row. */
+long long
+db_exec_args(struct db *db, const char *sql, const char *types,
+    const struct db_arg *args)
+{
+	long long	 rows = (long long)strlen(types) / 4;
+
+	(void)db;
+	(void)args;
+	if (prefix(sql, "INSERT INTO events")) {
+		if (fake_db.f_mode & FAKE_INSERT_RETRY)
+			return fail(E_RETRY);
+		fake_db.f_tx_events += (unsigned)rows;
+		/* db_insert_id is the first row's. */
+		fake_db.f_first_id = fake_db.f_insert_id + 1;
+		fake_db.f_insert_id += (unsigned long long)rows;
+		return rows;
+	}
 	return 0;
 }
 
@@ -187,7 +208,7 @@ unsigned long long
 db_insert_id(struct db *db)
 {
 	(void)db;
-	return fake_db.f_insert_id;
+	return fake_db.f_first_id;
 }
 
 int

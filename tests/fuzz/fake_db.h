@@ -29,7 +29,8 @@ struct fake_db {
 	unsigned		 f_begins, f_commits, f_commit_fails;
 	unsigned		 f_rollbacks;
 	unsigned		 f_tx_events, f_committed_events;
-	unsigned long long	 f_insert_id;
+	unsigned long long	 f_insert_id;	/* the last id given */
+	unsigned long long	 f_first_id;	/* the last statement's first */
 };
 
 extern struct fake_db	 fake_db;
