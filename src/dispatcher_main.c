@@ -261,7 +261,8 @@ retention(struct disp *d, int64_t now)
 
 	if (now < d->d_next_retention)
 		return;
-	more = record_retention(w->w_db, d->d_cf.cf_retention_days);
+	more = record_retention(w->w_db, d->d_cf.cf_retention_days,
+	    d->d_cf.cf_idempotency_ms);
 	if (more == -1) {
 		log_warn("retention: %s; trying again later",
 		    db_error(w->w_db));

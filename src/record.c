@@ -633,11 +633,11 @@ record_flush(struct recorder *rc)
 }
 
 int
-record_retention(struct db *db, unsigned days)
+record_retention(struct db *db, unsigned days, long long idem_ms)
 {
 	struct dbres	*r;
 	struct buf	 ids;
-	long long	 nd = 0, ne;
+	long long	 nd = 0, ne, ni;
 	int		 rc = -1;
 
 	buf_init(&ids);
@@ -668,10 +668,19 @@ record_retention(struct db *db, unsigned days)
 	    " WHERE d.event_id = events.id)"
 	    " ORDER BY created_at LIMIT 1000", "i", (long long)days)) == -1)
 		goto out;
+	/* Idempotency keys past their window answer nothing any more
+	 * (ingest treats them as absent): they go whatever the retention. */
+	if ((ni = db_exec(db, "DELETE FROM idempotency_keys"
+	    " WHERE created_at < NOW(3) - INTERVAL ? MICROSECOND"
+	    " ORDER BY created_at LIMIT 1000", "i", idem_ms * 1000)) == -1)
+		goto out;
 	if (nd > 0 || ne > 0)
 		log_info("retention: purged %lld deliveries and %lld events "
 		    "older than %u days", nd, ne, days);
-	rc = nd >= RETENTION_ROWS || ne >= RETENTION_ROWS;
+	if (ni > 0)
+		log_info("retention: purged %lld expired idempotency keys", ni);
+	rc = nd >= RETENTION_ROWS || ne >= RETENTION_ROWS ||
+	    ni >= RETENTION_ROWS;
 out:
 	buf_free(&ids);
 	return rc;

@@ -70,6 +70,6 @@ int		 record_flush(struct recorder *);
  * finished deliveries, the deliveries, and events none refers to, each
  * statement limited to 1000 rows.  1 if there is more, 0 if done,
  * -1 on error. */
-int		 record_retention(struct db *, unsigned days);
+int		 record_retention(struct db *, unsigned days, long long idem_ms);
 
 #endif

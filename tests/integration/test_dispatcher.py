@@ -214,6 +214,10 @@ for d in old[:2]:
         " VALUES (?, ?, NOW(3) - INTERVAL 40 DAY, 200)", d, eid_r)
 young = bulk(tid_r, eid_r, 1)
 sql("UPDATE deliveries SET status = 'delivered' WHERE id = ?", young[0])
+# Idempotency keys: one past the 24 h window, one inside it.
+sql("INSERT INTO idempotency_keys (tenant_id, idem_key, status_code, response, created_at)"
+    " VALUES (?, 'expired-key', 202, '{}', NOW(3) - INTERVAL 25 HOUR),"
+    " (?, 'fresh-key', 202, '{}', NOW(3) - INTERVAL 23 HOUR)", tid_r, tid_r)
 
 
 # ================================================================ phase 1
@@ -528,6 +532,8 @@ kept = sql("SELECT COUNT(*) FROM deliveries WHERE id IN (?, ?)", old[2], young[0
 check(gone == "0" and gone_a == "0" and kept == "2" and gone_e == "2",
       "retention: finished deliveries older than 30 days go with their attempts and events; "
       "a paused one and a young one stay", (gone, gone_a, gone_e, kept))
+keys = [r[0] for r in sql("SELECT idem_key FROM idempotency_keys WHERE tenant_id = ?", tid_r)]
+check(keys == ["fresh-key"], "retention: idempotency keys past the window are purged, fresh ones kept", keys)
 stop_checked(disp, "idle dispatcher", 2.0)
 if os.environ.get("DISP_ONLY"):
     done()
