@@ -226,9 +226,11 @@ static struct gjob	*group_head;
 static struct gjob	**group_tail = &group_head;
 static int		 group_leaders;
 
-/* Commit the events of the jobs in list in one transaction. */
+/* Commit the events of the jobs in list in one transaction.  *at_commit
+ * tells a failure of the COMMIT itself, whose outcome may be unknown (a
+ * lost connection), from one before it, which rolled everything back. */
 static enum ingest_rc
-group_commit(struct db *db, struct gjob *list)
+group_commit(struct db *db, struct gjob *list, int *at_commit)
 {
 	const struct emit_event **evp;
 	unsigned long long	*tenants, *ids;
@@ -238,6 +240,7 @@ group_commit(struct db *db, struct gjob *list)
 	int			 tries, retry;
 	enum ingest_rc		 rc = ING_RETRY;
 
+	*at_commit = 0;
 	for (j = list; j != NULL; j = j->g_next)
 		n += j->g_n;
 	evp = xcalloc(n, sizeof(*evp));
@@ -254,14 +257,17 @@ group_commit(struct db *db, struct gjob *list)
 			rc = ING_DB;
 			break;
 		}
+		*at_commit = 0;
 		if (emit_insert_many(db, tenants, evp, n, ids, nd) != EMIT_OK) {
 			retry = db_err_is_retry(db);
 			db_rollback(db);
 		} else if (db_commit(db) == 0) {
 			rc = ING_OK;
 			break;
-		} else
+		} else {
 			retry = db_err_is_retry(db);	/* ended either way */
+			*at_commit = 1;
+		}
 		rc = retry ? ING_RETRY : ING_DB;
 	}
 	if (rc == ING_OK)
@@ -284,6 +290,7 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 	struct gjob	 me, *take, *j, **tail;
 	size_t		 events, i;
 	long long	 total;
+	int		 at_commit;
 	enum ingest_rc	 rc;
 
 	memset(&me, 0, sizeof(me));
@@ -317,16 +324,18 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 		if (group_head != NULL && group_leaders < GROUP_LEADERS)
 			pthread_cond_signal(&group_head->g_cv);
 		pthread_mutex_unlock(&group_mu);
-		rc = group_commit(r->r_db, take);
+		rc = group_commit(r->r_db, take, &at_commit);
 		log_debug("ingest: %zu events in one commit", events);
-		/* A database error other than a lost race is tried once
-		 * more job by job, so one request's trouble is its own. */
-		if (rc == ING_DB && take->g_next != NULL)
+		/* A database error other than a lost race, met before the
+		 * COMMIT (so nothing was stored), is tried once more job by
+		 * job, so one request's trouble is its own.  Not after a
+		 * failed COMMIT, which may have stored everything. */
+		if (rc == ING_DB && !at_commit && take->g_next != NULL)
 			for (j = take; j != NULL; j = j->g_next) {
 				struct gjob *next = j->g_next;
 
 				j->g_next = NULL;
-				j->g_rc = group_commit(r->r_db, j);
+				j->g_rc = group_commit(r->r_db, j, &at_commit);
 				j->g_next = next;
 			}
 		else

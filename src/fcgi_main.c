@@ -14,7 +14,9 @@
  * The main thread only waits for SIGTERM or SIGINT (blocked in every
  * thread, taken with sigwait); it then shuts the listening socket down,
  * which ends the waiting accepts at once, and lets requests under way
- * finish.
+ * finish.  Both web servers give each process a socket of its own
+ * (mod_fcgid one per process, lighttpd "socket-N"), so this stops no
+ * other process.
  */
 #include "config.h"
 
