@@ -107,11 +107,20 @@ def sql(query, *params):
         return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
     if params:
         query = query.replace("?", "%s") % tuple(lit(p) for p in params)
-    out = subprocess.run(
-        ["mariadb", "--no-defaults", "-uroot", "--socket=" + DB_SOCKET, "-N", "-B",
-         "webhooks", "-e", query],
-        capture_output=True, text=True, check=True)
-    return [line.split("\t") for line in out.stdout.splitlines()]
+    # Tests set up rows side by side (run_parallel): an INSERT ... SELECT
+    # may deadlock with another scenario's, and the server then asks for
+    # the statement again, which rolled back whole.
+    for attempt in range(5):
+        out = subprocess.run(
+            ["mariadb", "--no-defaults", "-uroot", "--socket=" + DB_SOCKET, "-N", "-B",
+             "webhooks", "-e", query],
+            capture_output=True, text=True)
+        if out.returncode == 0:
+            return [line.split("\t") for line in out.stdout.splitlines()]
+        if attempt < 4 and ("ERROR 1213" in out.stderr or "ERROR 1205" in out.stderr):
+            time.sleep(0.1 * (attempt + 1))
+            continue
+        raise subprocess.CalledProcessError(out.returncode, query, out.stdout, out.stderr.strip())
 
 
 def ctl(*args, input=None, config=None):
