@@ -104,6 +104,56 @@ answer(struct buf *out, int batch, const unsigned long long *ids,
 	buf_putc(out, '}');
 }
 
+/* One request's events and where their ids and delivery counts go: a job
+ * of a group commit (see ingest_grouped), or the keyed path's only one. */
+struct gjob {
+	unsigned long long	 g_tenant;
+	const struct emit_event	*g_ev;
+	size_t			 g_n;
+	unsigned long long	*g_ids;
+	long long		*g_nd;
+	enum ingest_rc		 g_rc;
+	int			 g_done;
+	pthread_cond_t		 g_cv;		/* done, or lead */
+	struct gjob		*g_next;
+};
+
+/* Insert and fan out the events of every job in list, in the caller's
+ * transaction, and give each job its ids and delivery counts. */
+static enum emit_err
+jobs_insert(struct db *db, struct gjob *list)
+{
+	const struct emit_event **evp;
+	unsigned long long	*tenants, *ids;
+	long long		*nd;
+	struct gjob		*j;
+	size_t			 n = 0, i, k;
+	enum emit_err		 rc;
+
+	for (j = list; j != NULL; j = j->g_next)
+		n += j->g_n;
+	evp = xcalloc(n, sizeof(*evp));
+	tenants = xcalloc(n, sizeof(*tenants));
+	ids = xcalloc(n, sizeof(*ids));
+	nd = xcalloc(n, sizeof(*nd));
+	for (j = list, k = 0; j != NULL; j = j->g_next)
+		for (i = 0; i < j->g_n; i++, k++) {
+			evp[k] = &j->g_ev[i];
+			tenants[k] = j->g_tenant;
+		}
+	if ((rc = emit_insert_many(db, tenants, evp, n, ids, nd)) == EMIT_OK)
+		for (j = list, k = 0; j != NULL; j = j->g_next)
+			for (i = 0; i < j->g_n; i++, k++) {
+				j->g_ids[i] = ids[k];
+				j->g_nd[i] = nd[k];
+			}
+	free(evp);
+	free(tenants);
+	free(ids);
+	free(nd);
+	return rc;
+}
+
 /*
  * One try of the whole ingest transaction.  With a key, its row is
  * inserted last, with the answer, in the same transaction: of two
@@ -117,11 +167,9 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
     struct buf *out, long long *total)
 {
 	struct db	*db = r->r_db;
-	const struct emit_event **evp;
-	unsigned long long *tenants;
+	struct gjob	 job;
 	size_t		 i;
 	int		 stale;
-	enum emit_err	 erc;
 
 	*total = 0;
 	if (db_begin(db) == -1)
@@ -142,16 +190,13 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 		    r->r_cf->cf_idempotency_ms * 1000) == -1)
 			goto fail;
 	}
-	evp = xcalloc(n, sizeof(*evp));
-	tenants = xcalloc(n, sizeof(*tenants));
-	for (i = 0; i < n; i++) {
-		evp[i] = &ev[i];
-		tenants[i] = r->r_tenant;
-	}
-	erc = emit_insert_many(db, tenants, evp, n, ids, nd);
-	free(evp);
-	free(tenants);
-	if (erc != EMIT_OK)
+	memset(&job, 0, sizeof(job));
+	job.g_tenant = r->r_tenant;
+	job.g_ev = ev;
+	job.g_n = n;
+	job.g_ids = ids;
+	job.g_nd = nd;
+	if (jobs_insert(db, &job) != EMIT_OK)
 		goto fail;
 	for (i = 0; i < n; i++)
 		*total += nd[i];
@@ -191,11 +236,10 @@ fail:
 /*
  * Group commit.  Without an Idempotency-Key, concurrent requests of this
  * process (webhooks.fcgi runs several request threads under lighttpd)
- * share one transaction: the first to find none running takes every
- * request queued so far, up to GROUP_MAX events, inserts and fans them
- * out together and commits once, and the others wait for its answer
- * (or, if GROUP_LEADERS commits are not yet under way, lead the next
- * group).
+ * share one transaction: a request at the head of the queue, when fewer
+ * than GROUP_LEADERS commits are under way, takes every request queued so
+ * far, up to GROUP_MAX events, inserts and fans them out together and
+ * commits once; the others wait for its answer, or lead the next group.
  * A durable commit costs a log flush whatever it holds, so this turns
  * many flushes into one; a lone request simply commits its own.  Each
  * request is answered only after the commit that holds its events.
@@ -204,18 +248,6 @@ fail:
 /* Commits under way at once: while one waits for its log flush the next
  * group is already being written, and InnoDB flushes both together. */
 #define GROUP_LEADERS	2
-
-struct gjob {
-	unsigned long long	 g_tenant;
-	const struct emit_event	*g_ev;
-	size_t			 g_n;
-	unsigned long long	*g_ids;
-	long long		*g_nd;
-	enum ingest_rc		 g_rc;
-	int			 g_done;
-	pthread_cond_t		 g_cv;		/* done, or lead */
-	struct gjob		*g_next;
-};
 
 /* group_mu guards the queue, group_leaders and every job's g_done and
  * g_rc.  A waiting thread sleeps on its own job's g_cv: it is signalled
@@ -232,33 +264,17 @@ static int		 group_leaders;
 static enum ingest_rc
 group_commit(struct db *db, struct gjob *list, int *at_commit)
 {
-	const struct emit_event **evp;
-	unsigned long long	*tenants, *ids;
-	long long		*nd;
-	struct gjob		*j;
-	size_t			 n = 0, i, k;
-	int			 tries, retry;
-	enum ingest_rc		 rc = ING_RETRY;
+	int		 tries, retry;
+	enum ingest_rc	 rc = ING_RETRY;
 
 	*at_commit = 0;
-	for (j = list; j != NULL; j = j->g_next)
-		n += j->g_n;
-	evp = xcalloc(n, sizeof(*evp));
-	tenants = xcalloc(n, sizeof(*tenants));
-	ids = xcalloc(n, sizeof(*ids));
-	nd = xcalloc(n, sizeof(*nd));
-	for (j = list, k = 0; j != NULL; j = j->g_next)
-		for (i = 0; i < j->g_n; i++, k++) {
-			evp[k] = &j->g_ev[i];
-			tenants[k] = j->g_tenant;
-		}
 	for (tries = 0; tries < INGEST_TRIES && rc == ING_RETRY; tries++) {
 		if (db_begin(db) == -1) {
 			rc = ING_DB;
 			break;
 		}
 		*at_commit = 0;
-		if (emit_insert_many(db, tenants, evp, n, ids, nd) != EMIT_OK) {
+		if (jobs_insert(db, list) != EMIT_OK) {
 			retry = db_err_is_retry(db);
 			db_rollback(db);
 		} else if (db_commit(db) == 0) {
@@ -270,16 +286,6 @@ group_commit(struct db *db, struct gjob *list, int *at_commit)
 		}
 		rc = retry ? ING_RETRY : ING_DB;
 	}
-	if (rc == ING_OK)
-		for (j = list, k = 0; j != NULL; j = j->g_next)
-			for (i = 0; i < j->g_n; i++, k++) {
-				j->g_ids[i] = ids[k];
-				j->g_nd[i] = nd[k];
-			}
-	free(evp);
-	free(tenants);
-	free(ids);
-	free(nd);
 	return rc;
 }
 
