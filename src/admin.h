@@ -12,6 +12,9 @@ void	admin_webhooks_new_get(struct req *);
 void	admin_webhooks_create_post(struct req *);
 void	admin_webhooks_edit_get(struct req *);
 void	admin_webhooks_update_post(struct req *);
+/* A payload format's name for people ("Slack message"); the stored name
+ * itself when it is not one of ours. */
+const char *admin_format_label(const char *format);
 
 /* admin_endpoint.c: one endpoint, its Health dashboard and actions */
 void	admin_endpoint_get(struct req *);

@@ -147,23 +147,16 @@ snippets(struct buf *b)
 static void
 integrations(struct buf *b, const struct endpoint *ep, long long filtered)
 {
-	static const struct { const char *k, *label; } formats[] = {
-		{ "momentumpro", "Momentumpro JSON" },
-		{ "slack", "Slack message" },
-		{ "pagerduty", "PagerDuty Events API v2" },
-	};
 	static const struct { const char *k, *label; } ops[] = {
 		{ "eq", "equals" }, { "ne", "does not equal" },
 		{ "in", "is one of" }, { "exists", "is present" },
 		{ "gt", "is greater than" }, { "lt", "is less than" },
 	};
-	const char	*fl = ep->ep_format, *ol;
+	const char	*ol;
 	size_t		 i, k;
 
-	for (k = 0; k < sizeof(formats) / sizeof(formats[0]); k++)
-		if (strcmp(formats[k].k, ep->ep_format) == 0)
-			fl = formats[k].label;
-	html_printf(b, "<dt>Payload format</dt><dd>%s</dd>\n", fl);
+	html_printf(b, "<dt>Payload format</dt><dd>%s</dd>\n",
+	    admin_format_label(ep->ep_format));
 	if (ep->ep_routing_key != NULL)
 		html_printf(b, "<dt>PagerDuty routing key</dt><dd><code>%s"
 		    "</code></dd>\n", ep->ep_routing_key);

@@ -164,6 +164,17 @@ static const struct {
 	    "opens an alert, incident.closed resolves it" },
 };
 
+const char *
+admin_format_label(const char *format)
+{
+	size_t	 k;
+
+	for (k = 0; k < sizeof(format_labels) / sizeof(format_labels[0]); k++)
+		if (strcmp(format_labels[k].fm_name, format) == 0)
+			return format_labels[k].fm_label;
+	return format;
+}
+
 /* The stored, masked value of header name (edit form placeholders). */
 static const char *
 stored_header(const struct endpoint *cur, const char *name)
@@ -959,6 +970,12 @@ admin_webhooks_list_get(struct req *r)
 			if (eps[i].ep_description[0] != '\0')
 				html_printf(&b, "<br><small>%s</small>",
 				    eps[i].ep_description);
+			/* Only a format other than the default is worth a
+			 * line. */
+			if (strcmp(eps[i].ep_format, "momentumpro") != 0)
+				html_printf(&b, "<br><small class=\"format\">%s"
+				    "</small>", admin_format_label(
+				    eps[i].ep_format));
 			buf_puts(&b, "</td><td data-label=\"Events\">");
 			for (j = 0; j < eps[i].ep_nevents && j < 6; j++)
 				html_printf(&b, "%s<code>%s</code>", j ? ", " :

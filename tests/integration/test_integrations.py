@@ -683,6 +683,12 @@ for name, base in SERVERS:
           and "is one of" in body and "Authorization: Bear…" in body
           and "admin-form-secret" not in body and 'id="filtered"' in body,
           "%s: the endpoint page shows format, filters and masked headers" % name)
+    r = a.get("/admin/webhooks")
+    rows = re.findall(r"<tr>.*?</tr>", r.body.decode(), re.S)
+    mine = [x for x in rows if "/admin/webhooks/%d\"" % eid in x]
+    check(r.status == 200 and mine and '<small class="format">Slack message</small>' in mine[0]
+          and all("Momentumpro JSON" not in x for x in rows),
+          "%s: the list names a Slack endpoint's format, and no default one's" % name, mine[:1])
     emit(key, "incident.reported", {"priority": "low", "code": "5"})
     r = a.get("/admin/webhooks/%d" % eid)
     check(re.search(r"1 event filtered out", r.body.decode()) is not None,
