@@ -118,6 +118,18 @@ struct gjob {
 	struct gjob		*g_next;
 };
 
+static void
+job_init(struct gjob *j, const struct req *r, const struct emit_event *ev,
+    size_t n, unsigned long long *ids, long long *nd)
+{
+	memset(j, 0, sizeof(*j));
+	j->g_tenant = r->r_tenant;
+	j->g_ev = ev;
+	j->g_n = n;
+	j->g_ids = ids;
+	j->g_nd = nd;
+}
+
 /* Insert and fan out the events of every job in list, in the caller's
  * transaction, and give each job its ids and delivery counts. */
 static enum emit_err
@@ -190,12 +202,7 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 		    r->r_cf->cf_idempotency_ms * 1000) == -1)
 			goto fail;
 	}
-	memset(&job, 0, sizeof(job));
-	job.g_tenant = r->r_tenant;
-	job.g_ev = ev;
-	job.g_n = n;
-	job.g_ids = ids;
-	job.g_nd = nd;
+	job_init(&job, r, ev, n, ids, nd);
 	if (jobs_insert(db, &job) != EMIT_OK)
 		goto fail;
 	for (i = 0; i < n; i++)
@@ -299,12 +306,7 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 	int		 at_commit;
 	enum ingest_rc	 rc;
 
-	memset(&me, 0, sizeof(me));
-	me.g_tenant = r->r_tenant;
-	me.g_ev = ev;
-	me.g_n = n;
-	me.g_ids = ids;
-	me.g_nd = nd;
+	job_init(&me, r, ev, n, ids, nd);
 	pthread_cond_init(&me.g_cv, NULL);
 	pthread_mutex_lock(&group_mu);
 	*group_tail = &me;
