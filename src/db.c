@@ -239,6 +239,9 @@ param_set(struct params *p, unsigned i, char t, long long ll, double d,
 {
 	MYSQL_BIND *b = &p->p_bind[i];
 
+	/* Only the binds in use are cleared: the array is sized for the
+	 * largest multi-row statement, and most have a handful. */
+	memset(b, 0, sizeof(*b));
 	switch (t) {
 	case 'i':
 	case 'u':
@@ -279,7 +282,7 @@ params_bind(struct params *p, const char *types, va_list ap)
 	size_t		 n = 0;
 	unsigned	 i;
 
-	memset(p, 0, sizeof(*p));
+	p->p_n = 0;
 	for (i = 0; types[i] != '\0'; i++) {
 		if (i == DB_MAXPARAM)
 			return -1;
@@ -504,22 +507,19 @@ long long
 db_exec_args(struct db *db, const char *sql, const char *types,
     const struct db_arg *args)
 {
-	struct params	*p;
+	struct params	 p;
 	long long	 n = 0;
 	unsigned	 i;
 
-	p = xcalloc(1, sizeof(*p));
 	for (i = 0; types[i] != '\0'; i++)
-		if (i == DB_MAXPARAM || param_set(p, i, types[i], args[i].a_int,
-		    0, args[i].a_str, args[i].a_len) == -1) {
-			free(p);
+		if (i == DB_MAXPARAM || param_set(&p, i, types[i],
+		    args[i].a_int, 0, args[i].a_str, args[i].a_len) == -1) {
 			set_err(db, CR_PARAMS_NOT_BOUND, "bad parameter types");
 			return -1;
 		}
-	p->p_n = i;
-	if (run(db, sql, p, NULL, &n) == -1)
-		n = -1;
-	free(p);
+	p.p_n = i;
+	if (run(db, sql, &p, NULL, &n) == -1)
+		return -1;
 	return n;
 }
 
