@@ -27,7 +27,7 @@ const char claim_select_sql[] =
 /* STRAIGHT_JOIN: the ids drive, each a primary-key lookup, whatever
  * the statistics of a small or skewed table suggest. */
 static const char claim_mark_sql[] =
-    "UPDATE " CLAIM_IDS_TABLE " STRAIGHT_JOIN deliveries d ON d.id = ids.id"
+    "UPDATE " DB_IDS_TABLE " STRAIGHT_JOIN deliveries d ON d.id = ids.id"
     " SET d.claimed_by = ?, d.claim_token = ?,"
     " d.next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND";
 
@@ -36,14 +36,14 @@ static const char claim_load_sql[] =
     " e.enabled, e.standard_webhooks, e.url, e.format, e.secret_sealed,"
     " ev.event_type, ev.occurred_at, ev.data,"
     " e.pagerduty_key_sealed, e.headers_sealed"
-    " FROM " CLAIM_IDS_TABLE
+    " FROM " DB_IDS_TABLE
     " JOIN deliveries d ON d.id = ids.id"
     " JOIN endpoints e ON e.id = d.endpoint_id"
     " JOIN events ev ON ev.id = d.event_id"
     " WHERE d.claim_token = ?";
 
 static const char claim_orphans_sql[] =
-    "UPDATE " CLAIM_IDS_TABLE " STRAIGHT_JOIN deliveries d ON d.id = ids.id"
+    "UPDATE " DB_IDS_TABLE " STRAIGHT_JOIN deliveries d ON d.id = ids.id"
     " LEFT JOIN endpoints e ON e.id = d.endpoint_id"
     " SET d.status = 'failed', d.last_error = 'endpoint deleted',"
     " d.claimed_by = NULL, d.claim_token = NULL, d.completed_at = NOW(3)"

@@ -51,12 +51,6 @@ void	 job_free(struct job *);
 int	 claim_batch(struct db *, const struct conf *, const char *id,
 	    unsigned max, struct job **out);
 
-/* A JSON array of ids ("[3,5,8]", one bound parameter) as a table of
- * ids: one statement for any number of rows (db.c binds at most 64
- * parameters), primary-key lookups, and never a value in the SQL. */
-#define CLAIM_IDS_TABLE \
-    "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) ids"
-
 struct dbres;
 /* The first column of every row of r as such an array, into out. */
 void	 claim_ids_json(const struct dbres *r, struct buf *out);

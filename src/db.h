@@ -32,6 +32,12 @@ void		 db_set_session(struct db *, const char *sql);
 /* Affected rows (>= 0) or -1.  A lost connection outside a transaction
  * is reconnected and the statement tried once more. */
 long long	 db_exec(struct db *, const char *sql, const char *types, ...);
+/* A JSON array of ids ("[3,5,8]", one bound parameter) as a table of
+ * ids (alias ids, column id): one statement for any number of rows,
+ * primary-key lookups when joined, and never a value in the SQL. */
+#define DB_IDS_TABLE \
+    "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) ids"
+
 /* db_exec with the parameters in an array, for statements built with a
  * varying number of them (at most 256): args[i] is read as types[i]
  * says, a_int for 'i' and 'u', a_str for 's', a_str and a_len for 'b'. */

@@ -310,8 +310,11 @@ emit_insert(struct db *db, unsigned long long tenant,
  */
 #define MANY_ROWS_LOG	6		/* 64 rows */
 static const char	*many_sql[MANY_ROWS_LOG + 1];
+static char		 many_types[(4 << MANY_ROWS_LOG) + 1];
 static pthread_once_t	 many_once = PTHREAD_ONCE_INIT;
 
+/* The statements, and the parameter types of the largest: a statement of
+ * r rows takes the last 4 * r letters. */
 static void
 many_sql_build(void)
 {
@@ -326,6 +329,17 @@ many_sql_build(void)
 			buf_puts(&b, i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
 		many_sql[k] = buf_release(&b);
 	}
+	for (i = 0; i < ((size_t)1 << MANY_ROWS_LOG); i++)
+		memcpy(many_types + 4 * i, "ussb", 4);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* The increment between two auto-increment ids of one statement: the
@@ -362,11 +376,11 @@ emit_insert_many(struct db *db, const unsigned long long *tenant,
 	struct db_arg	 args[4 << MANY_ROWS_LOG];
 	struct dbres	*r = NULL;
 	struct buf	 idj;
-	unsigned long long step = 0, id;
-	size_t		 done, rows, i, j, lo, hi, mid;
+	unsigned long long step = 0, id, *at;
+	size_t		 done, rows, i, j;
 	long long	 fan;
 	unsigned	 k;
-	int		 has = 0, h = 0, same;
+	int		 has = 0, same = 1;
 	enum emit_err	 rc = EMIT_DB;
 
 	if (n == 1)
@@ -387,15 +401,9 @@ emit_insert_many(struct db *db, const unsigned long long *tenant,
 			args[4 * i + 3].a_str = e->e_data;
 			args[4 * i + 3].a_len = e->e_data_len;
 		}
-		{
-			char tv[(4 << MANY_ROWS_LOG) + 1];
-
-			for (i = 0; i < rows; i++)
-				memcpy(tv + 4 * i, "ussb", 4);
-			tv[4 * rows] = '\0';
-			if (db_exec_args(db, many_sql[k], tv, args) == -1)
-				goto out;
-		}
+		if (db_exec_args(db, many_sql[k], many_types +
+		    sizeof(many_types) - 1 - 4 * rows, args) == -1)
+			goto out;
 		if (step == 0 && id_step(db, &step) == -1)
 			goto out;
 		id = db_insert_id(db);
@@ -408,16 +416,14 @@ emit_insert_many(struct db *db, const unsigned long long *tenant,
 		}
 	}
 	buf_putc(&idj, ']');
-	for (i = 0, same = 1; i < n && (!has || same); i++) {
-		if (i > 0 && (tenant[i] != tenant[0] ||
-		    strcmp(ev[i]->e_type, ev[0]->e_type) != 0))
-			same = 0;
-		if (i > 0 && tenant[i] == tenant[i - 1])
-			continue;
-		if (!has && (h = tenant_has_filters(db, tenant[i])) == -1)
-			goto out;
-		has |= h;
-	}
+	for (i = 1; i < n && same; i++)
+		same = tenant[i] == tenant[0] &&
+		    strcmp(ev[i]->e_type, ev[0]->e_type) == 0;
+	/* Does any of the tenants have filters (each asked once a run)? */
+	for (i = 0; i < n && has == 0; i++)
+		if (i == 0 || tenant[i] != tenant[i - 1])
+			if ((has = tenant_has_filters(db, tenant[i])) == -1)
+				goto out;
 	if ((fan = db_exec(db, EMIT_FANOUT_MANY, "s", buf_cstr(&idj))) == -1)
 		goto out;
 	if (same && !has && fan % (long long)n == 0) {
@@ -433,15 +439,9 @@ emit_insert_many(struct db *db, const unsigned long long *tenant,
 			goto out;
 		for (j = 0; j < r->r_nrow; j++) {
 			id = (unsigned long long)dbres_int(r, j, 0);
-			for (lo = 0, hi = n; lo < hi; ) {
-				mid = lo + (hi - lo) / 2;
-				if (ids[mid] < id)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo < n && ids[lo] == id)
-				nd[lo] = dbres_int(r, j, 1);
+			if ((at = bsearch(&id, ids, n, sizeof(*ids), id_cmp))
+			    != NULL)
+				nd[at - ids] = dbres_int(r, j, 1);
 		}
 	}
 	if (has && db_exec(db, EMIT_COUNT_FILTERED_MANY, "s",

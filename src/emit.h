@@ -112,13 +112,11 @@ void		emit_wake(const struct conf *);
 /*
  * The same fan-out for many events at once (emit_insert_many): the
  * events are those whose ids are in a JSON array (one parameter, as in
- * claim.h), each with its own tenant, type and category.  The filters
+ * DB_IDS_TABLE), each with its own tenant, type and category.  The filters
  * are EMIT_FILTER_FAILS itself, with the event as bev.
  */
-#define EMIT_IDS_TABLE \
-	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) ids"
 #define EMIT_MANY_FROM \
-	" FROM " EMIT_IDS_TABLE \
+	" FROM " DB_IDS_TABLE \
 	" STRAIGHT_JOIN events bev ON bev.id = ids.id" \
 	" JOIN event_types t ON t.name = bev.event_type" \
 	" JOIN endpoint_events s ON s.tenant_id = bev.tenant_id" \
@@ -130,7 +128,7 @@ void		emit_wake(const struct conf *);
 	" 'pending', NOW(3)" EMIT_MANY_FROM \
 	" AND NOT " EMIT_FILTER_FAILS("bev.id")
 #define EMIT_COUNT_MANY \
-	"SELECT d.event_id, COUNT(*) FROM " EMIT_IDS_TABLE \
+	"SELECT d.event_id, COUNT(*) FROM " DB_IDS_TABLE \
 	" STRAIGHT_JOIN deliveries d ON d.event_id = ids.id GROUP BY d.event_id"
 #define EMIT_COUNT_FILTERED_MANY \
 	"INSERT INTO endpoint_stats (endpoint_id, slot, filtered)" \

@@ -648,10 +648,10 @@ record_retention(struct db *db, unsigned days, long long idem_ms)
 		goto out;
 	if (r->r_nrow > 0) {
 		claim_ids_json(r, &ids);
-		if (db_exec(db, "DELETE a FROM " CLAIM_IDS_TABLE
+		if (db_exec(db, "DELETE a FROM " DB_IDS_TABLE
 		    " STRAIGHT_JOIN attempts a ON a.delivery_id = ids.id", "s",
 		    buf_cstr(&ids)) == -1 ||
-		    (nd = db_exec(db, "DELETE d FROM " CLAIM_IDS_TABLE
+		    (nd = db_exec(db, "DELETE d FROM " DB_IDS_TABLE
 		    " STRAIGHT_JOIN deliveries d ON d.id = ids.id"
 		    " WHERE d.status IN ('delivered', 'failed', 'dropped')",
 		    "s", buf_cstr(&ids))) == -1) {
