@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS endpoint_stats (
 -- webhooks_emit as in 002, plus the filters: an event that fails an
 -- endpoint's filters creates no delivery for it and counts as filtered.
 -- Its two INSERT ... SELECT statements are, word for word, EMIT_FANOUT
--- and EMIT_COUNT_FILTERED of src/emit.h, which POST /api/v1/events runs
+-- and EMIT_COUNT_FILTERED of src/core/emit.h, which POST /api/v1/events runs
 -- (tests/unit/test_emit.c checks that they stay the same).  The parts of
 -- the filter test, NOT EXISTS (...):
 --   JSON_VALID first: MariaDB's JSON functions stop at 32 levels of

@@ -29,11 +29,11 @@ fi
 
 # Which source files each harness links, besides its own.
 declare -A SRCS=(
-	[fuzz_json]="src/json.c src/jsonw.c src/buf.c"
-	[fuzz_conf]="src/conf.c src/log.c src/util.c src/buf.c"
-	[fuzz_form]="src/req.c src/jsonw.c src/log.c src/util.c src/conf.c src/buf.c src/dbres.c tests/fuzz/fake_db.c"
-	[fuzz_url]="src/url.c src/netguard.c src/buf.c"
-	[fuzz_ingest]="src/api_events.c src/auth_api.c src/req.c src/emit.c src/json.c src/jsonw.c src/crypto.c src/log.c src/util.c src/conf.c src/buf.c src/dbres.c tests/fuzz/fake_db.c"
+	[fuzz_json]="src/core/json.c src/core/jsonw.c src/core/buf.c"
+	[fuzz_conf]="src/core/conf.c src/core/log.c src/core/util.c src/core/buf.c"
+	[fuzz_form]="src/fcgi/req.c src/core/jsonw.c src/core/log.c src/core/util.c src/core/conf.c src/core/buf.c src/core/dbres.c tests/fuzz/fake_db.c"
+	[fuzz_url]="src/core/url.c src/core/netguard.c src/core/buf.c"
+	[fuzz_ingest]="src/fcgi/api_events.c src/fcgi/auth_api.c src/fcgi/req.c src/core/emit.c src/core/json.c src/core/jsonw.c src/core/crypto.c src/core/log.c src/core/util.c src/core/conf.c src/core/buf.c src/core/dbres.c tests/fuzz/fake_db.c"
 )
 declare -A LIBS=(
 	[fuzz_json]=""
@@ -48,7 +48,7 @@ NAMES=${*:-$ALL}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN -fsanitize=fuzzer-no-link
 	-Wall -Wextra -Wformat=2 -Wshadow -Wno-missing-field-initializers
-	-I$OUT/include -I$TOP/src -I$TOP/tests/fuzz
+	-I$OUT/include -I$TOP/src/core -I$TOP/src/fcgi -I$TOP/tests/fuzz
 	-DSYSCONFDIR=\"/etc\" -DPKGDATADIR=\"$TOP\"
 	-DFUZZ_CATALOG=\"$TOP/sql/catalog.json\"
 	$(pkg-config --cflags libcurl openssl 2>/dev/null || true)"
@@ -81,7 +81,7 @@ fi
 
 # Newest header: an object older than it is rebuilt.
 newest_h=$cfg
-for h in "$TOP"/src/*.h "$TOP"/tests/fuzz/*.h; do
+for h in "$TOP"/src/*/*.h "$TOP"/tests/fuzz/*.h; do
 	[ "$h" -nt "$newest_h" ] && newest_h=$h
 done
 

@@ -1,5 +1,5 @@
 /*
- * An in-memory stand-in for src/db.c, linked into the harnesses that
+ * An in-memory stand-in for src/core/db.c, linked into the harnesses that
  * drive request handlers, so they run without MariaDB and without any
  * network.  It answers the statements of the ingest path by their SQL
  * prefix, fails on purpose as fake_db_mode asks, and keeps the counts

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the INI config reader (src/conf.c).  conf_load
+ * libFuzzer harness for the INI config reader (src/core/conf.c).  conf_load
  * reads a file, so each input is written to one per-process temporary
  * file that is reused for every run and removed at exit.
  *

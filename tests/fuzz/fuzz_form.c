@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the query-string and form parser in src/req.c:
+ * libFuzzer harness for the query-string and form parser in src/fcgi/req.c:
  * req_form_get, req_form_all, req_urldecode and req_urlencode.
  *
  * Input: "NAME\nDATA".  NAME (a C string, so it ends at a NUL too) is

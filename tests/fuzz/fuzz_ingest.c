@@ -1,8 +1,8 @@
 /*
  * libFuzzer harness for the ingest request path: the real
- * api_events_post (src/api_events.c) with the real request helpers
- * (src/req.c), body reader and api_body (src/auth_api.c), JSON reader
- * and emit_parse (src/emit.c), over in-memory FastCGI streams and the
+ * api_events_post (src/fcgi/api_events.c) with the real request helpers
+ * (src/fcgi/req.c), body reader and api_body (src/fcgi/auth_api.c), JSON reader
+ * and emit_parse (src/core/emit.c), over in-memory FastCGI streams and the
  * in-memory database of fake_db.c.  No socket, no MariaDB.
  *
  * Input: HTTP-style header lines, CRLF CRLF, then the body:

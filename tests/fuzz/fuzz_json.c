@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the JSON reader (src/json.c): json_parse on
+ * libFuzzer harness for the JSON reader (src/core/json.c): json_parse on
  * arbitrary bytes, then every accessor on every token.
  *
  * Invariants checked, beyond "no crash, no leak, no UB":

@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for endpoint URL vetting: url_parse and
- * url_validate_endpoint (src/url.c) with allow_private 0 and 1, and the
- * SSRF address guard ng_text_allowed / ng_addr_allowed (src/netguard.c).
+ * url_validate_endpoint (src/core/url.c) with allow_private 0 and 1, and the
+ * SSRF address guard ng_text_allowed / ng_addr_allowed (src/core/netguard.c).
  * The input, up to its first NUL, is the URL.
  *
  * Invariants, beyond "no crash, no leak, no UB":

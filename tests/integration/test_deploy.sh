@@ -345,9 +345,9 @@ if command -v mandoc >/dev/null; then
 else
 	skip "man pages lint clean" "no mandoc (apt-get install mandoc)"
 fi
-# webhooks.conf(5) documents each key of src/conf.c exactly once, in its
+# webhooks.conf(5) documents each key of src/core/conf.c exactly once, in its
 # own section: .Ss [section] then ".It Ic key".
-pairs=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$TOP/src/conf.c" | sed 's/{ "\([a-z]*\)", "\([a-z_]*\)"/\1.\2/')
+pairs=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$TOP/src/core/conf.c" | sed 's/{ "\([a-z]*\)", "\([a-z_]*\)"/\1.\2/')
 documented=$(awk '/^\.Ss \[/ { s = $2; gsub(/[][]/, "", s) }
 	/^\.Ss [^[]/ { s = "" }
 	/^\.Sh / { s = "" }
@@ -360,7 +360,7 @@ for p in $pairs; do
 done
 extra=""
 for d in $documented; do echo "$pairs" | grep -qx "$d" || extra="$extra $d"; done
-ok "webhooks.conf(5) documents every key of src/conf.c (missing:${missing:- none})" '[ -z "$missing" ]'
+ok "webhooks.conf(5) documents every key of src/core/conf.c (missing:${missing:- none})" '[ -z "$missing" ]'
 ok "webhooks.conf(5) documents each key once (twice:${twice:- none})" '[ -z "$twice" ]'
 ok "webhooks.conf(5) documents no unknown key (unknown:${extra:- none})" '[ -z "$extra" ]'
 echo "# test_deploy took ${SECONDS}s"

@@ -184,7 +184,7 @@ sql("UPDATE deliveries SET status = 'paused' WHERE status = 'pending'")
 
 # ---------------------------------------------------------------- the claim's plan
 def claim_sql():
-    src = open(os.path.join(TOP, "src", "claim.c")).read()
+    src = open(os.path.join(TOP, "src", "dispatcher", "claim.c")).read()
     m = re.search(r"claim_select_sql\[\]\s*=\s*((?:\s*\"[^\"]*\")+)\s*;", src)
     return "".join(re.findall(r"\"([^\"]*)\"", m.group(1))).replace("LIMIT ?", "LIMIT 100")
 

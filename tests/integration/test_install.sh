@@ -19,7 +19,7 @@ ok "Apache config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apac
 ok "lighttpd config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/lighttpd-webhooks.conf" ]'
 ok "sample config installed in sysconfdir" '[ -f "$dest$sysconf/webhooks.conf.sample" ]'
 # The sample config documents every key the reader knows.
-keys=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/conf.c" | sed 's/.*, "//; s/"//')
+keys=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/core/conf.c" | sed 's/.*, "//; s/"//')
 missing=""
 for k in $keys; do grep -q "^;\{0,1\}$k *=" "$WH_TOP/webhooks.conf.sample" || missing="$missing $k"; done
 ok "sample config documents every key (missing:${missing:- none})" '[ -z "$missing" ]'

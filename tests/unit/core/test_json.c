@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../src/json.h"
+#include "json.h"
 #include "t.h"
 
 /* A literal and its length, so inputs may hold NUL bytes. */
