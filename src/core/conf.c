@@ -52,6 +52,12 @@ static const struct ckey ckeys[] = {
 	    "a number from 1 to 4096" },
 	{ "delivery", "endpoint_concurrency", C_UINT,
 	    O(cf_endpoint_concurrency), 1, 4096, "a number from 1 to 4096" },
+	{ "delivery", "tenant_concurrency", C_UINT,
+	    O(cf_tenant_concurrency), 1, 4096, "a number from 1 to 4096" },
+	{ "delivery", "heartbeat_interval", C_DUR, O(cf_heartbeat_ms), 100,
+	    60000, "a duration from 100ms to 1m, e.g. 1s" },
+	{ "delivery", "heartbeat_timeout", C_DUR, O(cf_heartbeat_timeout_ms),
+	    1000, 3600000, "a duration from 1s to 1h, e.g. 5s" },
 	{ "delivery", "allow_private_networks", C_BOOL, O(cf_allow_private),
 	    0, 0, "yes or no" },
 	{ "delivery", "response_capture", C_SIZE, O(cf_response_capture),
@@ -122,6 +128,9 @@ conf_defaults(struct conf *cf)
 	cf->cf_connect_timeout_ms = 5000;
 	cf->cf_concurrency = 64;
 	cf->cf_endpoint_concurrency = 8;
+	cf->cf_tenant_concurrency = 0;	/* half of concurrency */
+	cf->cf_heartbeat_ms = 1000;
+	cf->cf_heartbeat_timeout_ms = 5000;
 	cf->cf_allow_private = 0;
 	cf->cf_response_capture = 4096;
 	cf->cf_poll_ms = 1000;

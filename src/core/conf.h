@@ -27,6 +27,9 @@ struct conf {
 	long long	 cf_connect_timeout_ms;
 	unsigned	 cf_concurrency;
 	unsigned	 cf_endpoint_concurrency;
+	unsigned	 cf_tenant_concurrency;	/* 0: half of concurrency */
+	long long	 cf_heartbeat_ms;
+	long long	 cf_heartbeat_timeout_ms;
 	int		 cf_allow_private;
 	size_t		 cf_response_capture;
 	char		*cf_user_agent;		/* NULL: product and version */

@@ -15,13 +15,49 @@
 #include "util.h"
 
 #define CLAIM_TRIES	3
+/* The endpoints with due deliveries, the oldest due first, with their
+ * tenant and whether endpoint_sched lacks their row: a skip scan of
+ * deliveries_due in a procedure (sql/004_scheduling.sql), two index
+ * dives per endpoint with pending rows whatever the depth of each
+ * backlog, in one round trip; at most 2,000 endpoints per claim.  A
+ * deleted endpoint's rows come with tenant 0 and are finished by the
+ * orphan path below. */
+const char claim_due_sql[] = "CALL webhooks_due_endpoints(2000)";
 
-/* The one index deliveries_claim (status, next_attempt_at) serves this as
- * a range at any queue depth; SKIP LOCKED lets dispatchers claim side by
- * side without waiting on each other's rows. */
+/* Rows of endpoint_sched exist from an endpoint's first claim on. */
+static const char claim_sched_add_sql[] =
+    "INSERT IGNORE INTO endpoint_sched (endpoint_id)"
+    " SELECT ids.id FROM " DB_IDS_TABLE;
+
+/* The endpoints this claim may take from: another dispatcher claiming
+ * from one of them at this moment holds its row, and this claim leaves
+ * that endpoint to it. */
+static const char claim_lock_sql[] =
+    "SELECT s.endpoint_id FROM " DB_IDS_TABLE
+    " STRAIGHT_JOIN endpoint_sched s ON s.endpoint_id = ids.id"
+    " FOR UPDATE SKIP LOCKED";
+
+/* What the other dispatchers hold, per endpoint: a range of
+ * deliveries_held over held rows only.  A lease that ran out no longer
+ * counts: its row is due and may be claimed again. */
+static const char claim_others_sql[] =
+    "SELECT endpoint_id, COUNT(*) FROM deliveries FORCE INDEX (deliveries_held)"
+    " WHERE claimed_by IS NOT NULL AND claimed_by <> ?"
+    " AND status = 'pending' AND next_attempt_at > NOW(3)"
+    " GROUP BY endpoint_id";
+
+/* The oldest due rows of one endpoint: a range of deliveries_due (named:
+ * with statistics not yet updated after a bulk of new rows, the
+ * optimizer would read the status prefix of another index), already in
+ * next_attempt_at order.  The literal takes the column's collation: in
+ * the connection's (utf8mb4_general_ci) the server would not treat
+ * status as fixed and would sort the endpoint's whole due range.
+ * SKIP LOCKED lets dispatchers claim side by side without waiting on
+ * each other's rows. */
 const char claim_select_sql[] =
-    "SELECT id FROM deliveries"
-    " WHERE status = 'pending' AND next_attempt_at <= NOW(3)"
+    "SELECT id FROM deliveries FORCE INDEX (deliveries_due)"
+    " WHERE status = _utf8mb4'pending' COLLATE utf8mb4_bin AND endpoint_id = ?"
+    " AND next_attempt_at <= NOW(3)"
     " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
 
 /* STRAIGHT_JOIN: the ids drive, each a primary-key lookup, whatever
@@ -134,64 +170,306 @@ claim_ids_json(const struct dbres *r, struct buf *out)
 	buf_putc(out, ']');
 }
 
-/* Select and mark in one short transaction.  Returns the number of rows
- * claimed (their ids as a JSON array in ids), 0 for none, -1 on error. */
+/* A due endpoint as the claim sees it. */
+struct due {
+	unsigned long long	 du_id;
+	unsigned long long	 du_tenant;
+	unsigned		 du_room;	/* may take at most */
+	unsigned		 du_want;	/* allotted */
+	int			 du_locked;	/* ours for this claim */
+};
+
+static const struct claim_held *
+held_find(const struct claim_held *v, size_t n, unsigned long long id)
+{
+	size_t	 lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid].ch_id == id)
+			return &v[mid];
+		if (v[mid].ch_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static unsigned
+held_of(const struct claim_held *v, size_t n, unsigned long long id)
+{
+	const struct claim_held	*h = held_find(v, n, id);
+
+	return h != NULL ? h->ch_n : 0;
+}
+
+/* The endpoints with due deliveries, oldest due first, into *out; the
+ * ones without a row in endpoint_sched get one.  Returns how many, or
+ * -1. */
+static int
+due_endpoints(struct db *db, struct due **out)
+{
+	struct dbres	*r;
+	struct buf	 add;
+	struct due	*v;
+	size_t		 i, nadd = 0;
+
+	*out = NULL;
+	if (db_query(db, &r, claim_due_sql, "") == -1)
+		return -1;
+	v = xcalloc(r->r_nrow + 1, sizeof(*v));
+	buf_init(&add);
+	buf_putc(&add, '[');
+	for (i = 0; i < r->r_nrow; i++) {
+		v[i].du_id = (unsigned long long)dbres_int(r, i, 0);
+		v[i].du_tenant = (unsigned long long)dbres_int(r, i, 1);
+		if (dbres_int(r, i, 2) != 0)
+			buf_printf(&add, "%s%llu", nadd++ ? "," : "",
+			    v[i].du_id);
+	}
+	buf_putc(&add, ']');
+	i = r->r_nrow;
+	dbres_free(r);
+	/* On its own, before the claim's transaction: a new endpoint's
+	 * row, committed at once, takes no lock the claim then holds. */
+	if (nadd > 0 && db_exec(db, claim_sched_add_sql, "s", buf_cstr(&add))
+	    == -1) {
+		buf_free(&add);
+		free(v);
+		return -1;
+	}
+	buf_free(&add);
+	*out = v;
+	return (int)i;
+}
+
+/* Share room out: tenants take turns, one delivery each per turn, and
+ * within a tenant its endpoints take turns, the oldest due first (the
+ * order of v).  Returns the total allotted; *more when an endpoint was
+ * left with due rows it had room for but the tenant or the claim had
+ * not. */
+static unsigned
+allot(struct due *v, size_t n, const struct claim_room *room,
+    unsigned total, int *more)
+{
+	struct turn {
+		unsigned long long	 t_id;
+		unsigned		 t_room;
+		size_t			 t_first;	/* into order */
+		size_t			 t_n;
+		size_t			 t_next;	/* 0 .. t_n - 1 */
+	}			*tv;
+	size_t			*order, nt = 0, i, k, m, j;
+	unsigned		 given = 0, held;
+	int			 progress;
+
+	tv = xcalloc(n + 1, sizeof(*tv));
+	order = xcalloc(n + 1, sizeof(*order));
+	/* The tenants in the order of their oldest due endpoint, and each
+	 * tenant's endpoints in theirs: order[] holds the indexes of v
+	 * grouped by tenant. */
+	for (i = 0; i < n; i++) {
+		if (!v[i].du_locked || v[i].du_room == 0)
+			continue;
+		for (k = 0; k < nt && tv[k].t_id != v[i].du_tenant; k++)
+			continue;
+		if (k == nt) {
+			tv[nt].t_id = v[i].du_tenant;
+			held = held_of(room->cr_tenants, room->cr_ntenants,
+			    v[i].du_tenant);
+			tv[nt].t_room = held < room->cr_tenant_window ?
+			    room->cr_tenant_window - held : 0;
+			nt++;
+		}
+		tv[k].t_n++;
+	}
+	for (k = 0, m = 0; k < nt; k++) {
+		tv[k].t_first = m;
+		m += tv[k].t_n;
+		tv[k].t_n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!v[i].du_locked || v[i].du_room == 0)
+			continue;
+		for (k = 0; tv[k].t_id != v[i].du_tenant; k++)
+			continue;
+		order[tv[k].t_first + tv[k].t_n++] = i;
+	}
+	do {
+		progress = 0;
+		for (k = 0; k < nt && given < total; k++) {
+			/* The tenant's next endpoint with room left, after
+			 * the one served last, round its list. */
+			for (m = 0; tv[k].t_room > 0 && m < tv[k].t_n; m++) {
+				j = order[tv[k].t_first +
+				    (tv[k].t_next + m) % tv[k].t_n];
+				if (v[j].du_want >= v[j].du_room)
+					continue;
+				v[j].du_want++;
+				tv[k].t_room--;
+				given++;
+				progress = 1;
+				tv[k].t_next = (tv[k].t_next + m + 1) % tv[k].t_n;
+				break;
+			}
+		}
+	} while (progress && given < total);
+	for (i = 0; i < n; i++)
+		if (v[i].du_locked && v[i].du_want < v[i].du_room)
+			*more = 1;
+	free(tv);
+	free(order);
+	return given;
+}
+
+/* How many deliveries each locked endpoint may take now. */
+static void
+set_room(struct due *v, size_t n, const struct dbres *others,
+    const struct claim_room *room)
+{
+	const struct claim_held	*h;
+	unsigned		 mine, theirs, cap;
+	size_t			 i, k;
+
+	for (i = 0; i < n; i++) {
+		if (!v[i].du_locked)
+			continue;
+		theirs = 0;
+		for (k = 0; k < others->r_nrow; k++)
+			if ((unsigned long long)dbres_int(others, k, 0) ==
+			    v[i].du_id)
+				theirs = (unsigned)dbres_int(others, k, 1);
+		h = held_find(room->cr_eps, room->cr_neps, v[i].du_id);
+		mine = h != NULL ? h->ch_n : 0;
+		/* Alone on an endpoint, a dispatcher holds a window of
+		 * deliveries and keeps at most endpoint_concurrency in
+		 * flight; shared, all of them together hold no more than
+		 * endpoint_concurrency. */
+		cap = theirs == 0 ? (h != NULL && h->ch_window > 0 ?
+		    h->ch_window : room->cr_ep_cap) :
+		    theirs < room->cr_ep_cap ? room->cr_ep_cap - theirs : 0;
+		v[i].du_room = mine < cap ? cap - mine : 0;
+		v[i].du_want = 0;
+	}
+}
+
+/* Lock, size, select and mark in one short transaction.  Returns the
+ * number of rows claimed (their ids as a JSON array in ids), 0 for
+ * none, -1 on error. */
 static int
 claim_mark(struct db *db, const struct conf *cf, const char *id,
-    unsigned max, unsigned long long token, struct buf *ids)
+    const struct claim_room *room, struct due *v, size_t n,
+    unsigned long long token, struct buf *ids, int *more)
 {
-	struct dbres	*r = NULL;
-	size_t		 i;
+	struct dbres	*r = NULL, *others = NULL;
+	struct buf	 eps;
+	size_t		 i, k, got;
+	unsigned	 total = room->cr_total;
 	int		 try;
 
+	if (total > cf->cf_claim_batch)
+		total = cf->cf_claim_batch;
+	buf_init(&eps);
+	buf_putc(&eps, '[');
+	for (i = 0; i < n; i++)
+		buf_printf(&eps, "%s%llu", i ? "," : "", v[i].du_id);
+	buf_putc(&eps, ']');
 	for (try = 0; try < CLAIM_TRIES; try++) {
 		buf_reset(ids);
+		got = 0;
+		*more = 0;
 		/* In read committed (CLAIM_SESSION_SQL): no gap locks, so
 		 * ingest inserting new pending rows never waits behind a
 		 * claim. */
 		if (db_begin(db) == -1)
-			return -1;
-		if (db_query(db, &r, claim_select_sql, "i", (long long)max)
-		    == -1)
+			goto err;
+		if (db_query(db, &r, claim_lock_sql, "s", buf_cstr(&eps)) == -1)
 			goto fail;
-		if (r->r_nrow == 0) {
+		for (i = 0; i < n; i++) {
+			v[i].du_locked = 0;
+			for (k = 0; k < r->r_nrow; k++)
+				if ((unsigned long long)dbres_int(r, k, 0) ==
+				    v[i].du_id)
+					v[i].du_locked = 1;
+		}
+		dbres_free(r);
+		r = NULL;
+		/* Counted after the lock: a claim of another dispatcher on
+		 * these endpoints has committed by now and is seen. */
+		if (db_query(db, &others, claim_others_sql, "s", id) == -1)
+			goto fail;
+		set_room(v, n, others, room);
+		dbres_free(others);
+		others = NULL;
+		allot(v, n, room, total, more);
+		buf_putc(ids, '[');
+		for (i = 0; i < n; i++) {
+			if (v[i].du_want == 0)
+				continue;
+			if (db_query(db, &r, claim_select_sql, "ui",
+			    v[i].du_id, (long long)v[i].du_want) == -1)
+				goto fail;
+			for (k = 0; k < r->r_nrow; k++)
+				buf_printf(ids, "%s%s", got++ ? "," : "",
+				    dbres_get(r, k, 0));
+			/* All it asked for: there may be more. */
+			if (r->r_nrow == v[i].du_want &&
+			    v[i].du_want == v[i].du_room)
+				*more = 1;
 			dbres_free(r);
+			r = NULL;
+		}
+		buf_putc(ids, ']');
+		if (got == 0) {
+			buf_free(&eps);
 			return db_commit(db) == -1 ? -1 : 0;
 		}
-		claim_ids_json(r, ids);
 		if (db_exec(db, claim_mark_sql, "ssui", buf_cstr(ids), id,
 		    token, cf->cf_lease_ms * 1000) == -1)
 			goto fail;
 		if (db_commit(db) == -1)
 			goto fail;
-		i = r->r_nrow;
-		dbres_free(r);
-		return (int)i;
+		buf_free(&eps);
+		return (int)got;
 fail:
 		dbres_free(r);
-		r = NULL;
+		dbres_free(others);
+		r = others = NULL;
 		db_rollback(db);
 		if (!db_err_is_retry(db))
-			return -1;
+			break;
 		log_debug("claim: %s; trying again", db_error(db));
 	}
+err:
+	buf_free(&eps);
 	return -1;
 }
 
 int
 claim_batch(struct db *db, const struct conf *cf, const char *id,
-    unsigned max, struct job **out)
+    const struct claim_room *room, struct job **out, int *more)
 {
 	struct dbres		*r;
 	struct buf		 ids;
 	struct job		*head = NULL, **tail = &head;
+	struct due		*v = NULL;
 	unsigned long long	 token = new_token();
 	size_t			 i;
-	int			 n;
+	int			 n, ndue;
 
 	*out = NULL;
+	*more = 0;
+	if (room->cr_total == 0)
+		return 0;
+	if ((ndue = due_endpoints(db, &v)) <= 0) {
+		free(v);
+		return ndue;
+	}
 	buf_init(&ids);
-	if ((n = claim_mark(db, cf, id, max, token, &ids)) <= 0) {
+	n = claim_mark(db, cf, id, room, v, (size_t)ndue, token, &ids, more);
+	free(v);
+	if (n <= 0) {
 		buf_free(&ids);
 		return n;
 	}

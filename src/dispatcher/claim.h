@@ -1,9 +1,11 @@
 /* Claiming due deliveries for one dispatcher.
  *
  * A claimed delivery stays 'pending' with claimed_by, a claim token and
- * next_attempt_at moved to the end of the lease, so a dispatcher that dies
- * leaves rows that simply fall due again on the same index.  The claim
- * commits before anything is sent. */
+ * next_attempt_at moved to the end of the lease.  A dispatcher that dies
+ * is found by its missing heartbeat and what it held made due again
+ * within seconds (heart.c); the lease is the last resort, for rows whose
+ * dispatcher left no trace.  The claim commits before anything is
+ * sent. */
 #ifndef WH_CLAIM_H
 #define WH_CLAIM_H
 
@@ -44,19 +46,47 @@ void	 job_free(struct job *);
 #define CLAIM_SESSION_SQL \
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
 
-/* Claim at most max due deliveries for dispatcher id and load them.
- * Returns how many were claimed, with the jobs as a list in *out (in
- * claim order), or -1 on a database error; db_err_is_gone() then says
- * whether the server is away.  Deadlocks are retried inside. */
+/* What the sending thread holds, for sizing a claim.  The claimer
+ * reads it under the lock that hands the request over; held counts only
+ * fall while a claim runs, so room computed from them never overshoots. */
+struct claim_held {
+	unsigned long long	 ch_id;
+	unsigned		 ch_n;
+	unsigned		 ch_window;	/* endpoints: held when alone
+						   on it (0: endpoint_concurrency) */
+};
+
+struct claim_room {
+	unsigned		 cr_total;	/* deliveries this claim may
+						   take in all */
+	unsigned		 cr_ep_cap;	/* endpoint_concurrency */
+	unsigned		 cr_tenant_window; /* held per tenant */
+	struct claim_held	*cr_eps;	/* held per endpoint, by id */
+	size_t			 cr_neps;
+	struct claim_held	*cr_tenants;	/* held per tenant, by id */
+	size_t			 cr_ntenants;
+};
+
+/* Claim due deliveries for dispatcher id, as room allows: tenants take
+ * turns, then the endpoints of each, the oldest due first; an endpoint
+ * gets at most what keeps it within endpoint_concurrency across every
+ * dispatcher (or, when no other dispatcher holds any of its deliveries,
+ * its ch_window, so that a fast endpoint's next requests wait here
+ * instead of a claim's round trip away).  Returns how many were claimed, with the jobs as
+ * a list in *out, or -1 on a database error (db_err_is_gone() says
+ * whether the server is away).  *more is set when due deliveries were
+ * left for want of room.  Deadlocks are retried inside. */
 int	 claim_batch(struct db *, const struct conf *, const char *id,
-	    unsigned max, struct job **out);
+	    const struct claim_room *, struct job **out, int *more);
 
 struct dbres;
 /* The first column of every row of r as such an array, into out. */
 void	 claim_ids_json(const struct dbres *r, struct buf *out);
 
-/* The claim's SELECT, exported so a test can EXPLAIN the statement that
- * runs (LIMIT ? is the batch size). */
+/* The claim's statements, exported so a test can EXPLAIN them: the
+ * endpoints with due deliveries, and the due deliveries of one endpoint
+ * (endpoint_id = ?, LIMIT ?). */
+extern const char claim_due_sql[];
 extern const char claim_select_sql[];
 
 #endif

@@ -3,15 +3,16 @@
  * concurrently, records every attempt and schedules retries.  Any number
  * may run against one database.
  *
- * Three threads.  The sending thread runs curl's multi loop (the
- * pattern of curl's 10-at-a-time.c): it decides when to claim and how
- * many, starts transfers, classifies outcomes and queues them, and sleeps
- * in curl_multi_poll until a transfer moves, a wake-up datagram arrives
- * from ingest, a retry falls due or the poll interval passes.  Two
- * database threads, each with its own connection, do the rest: the
- * claimer claims when asked and purges old data now and then, the writer
- * writes the queued outcomes in batches.  Each backs off on its own while
- * MariaDB is away.  So a slow or absent database never holds up a
+ * Four threads.  The sending thread runs curl's multi loop (the
+ * pattern of curl's 10-at-a-time.c): it decides when to claim and with
+ * how much room, starts transfers, classifies outcomes and queues them,
+ * and sleeps in curl_multi_poll until a transfer moves, a wake-up
+ * datagram arrives from ingest, a retry falls due or the poll interval
+ * passes.  Three database threads, each with its own connection, do the
+ * rest: the claimer claims when asked and purges old data now and then,
+ * the writer writes the queued outcomes in batches, the heart beats
+ * (heart.c) and makes what dead dispatchers held due again.  Each backs
+ * off on its own while MariaDB is away.  So a slow or absent database never holds up a
  * transfer or its timeout, a transfer never holds up a write, and a
  * claim's round trips overlap a write's.  The threads meet only in
  * struct dbside (one mutex) and the recorder's queue.
@@ -27,6 +28,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#include "heart.h"
 #include "log.h"
 #include "record.h"
 #include "send.h"
@@ -88,6 +91,9 @@ struct dbside {
 	pthread_mutex_t	 dbs_mu;
 	pthread_cond_t	 dbs_cv;
 	unsigned	 dbs_want;	/* asked: claim up to this many */
+	struct claim_room dbs_room;	/* ... with this room */
+	int		 dbs_more;	/* the answer left due rows */
+	int		 dbs_kick;	/* the heart made rows due: claim */
 	int		 dbs_stop;	/* asked: end (the writer: once
 					   everything is written) */
 	int		 dbs_answered;	/* a claim's answer is ready: */
@@ -95,6 +101,7 @@ struct dbside {
 	struct job	*dbs_jobs;
 	int64_t		 dbs_claim_at;	/* the claimer's backoff */
 	int64_t		 dbs_write_at;	/* the writer's */
+	int64_t		 dbs_beat_at;	/* the heart's */
 };
 
 struct disp {
@@ -107,8 +114,10 @@ struct disp {
 	struct sender	*d_snd;
 	int		 d_wake_fd;
 	int		 d_wake;		/* a datagram: claim now */
-	int		 d_more;		/* the last claim was full */
+	int		 d_more;		/* the last claim left due rows */
 	unsigned	 d_asked;		/* claim asked, unanswered */
+	unsigned long long d_finished;		/* jobs done, ever */
+	unsigned long long d_finished_at;	/* ... at the last claim */
 	int64_t		 d_next_poll;
 	int64_t		 d_db_at;		/* no claim before */
 	int		 d_stopping;
@@ -119,7 +128,15 @@ struct disp {
 	/* The database threads'. */
 	struct dbworker	 d_claimer;
 	struct dbworker	 d_writer;
+	struct dbworker	 d_hearter;
+	struct heart	*d_heart;
 	int64_t		 d_next_retention;	/* the claimer's */
+
+	/* Written by the sending thread, read by the heart. */
+	atomic_uint	 d_st_in_flight;
+	atomic_uint	 d_st_held;
+	atomic_ullong	 d_st_claimed;
+	atomic_ullong	 d_st_released;
 };
 
 static void
@@ -277,13 +294,14 @@ retention(struct disp *d, int64_t now)
 static void *
 claimer_main(void *arg)
 {
-	struct disp	*d = arg;
-	struct dbside	*s = &d->d_dbs;
-	struct dbworker	*w = &d->d_claimer;
-	struct job	*jobs;
-	unsigned	 want;
-	int64_t		 now, t;
-	int		 n;
+	struct disp		*d = arg;
+	struct dbside		*s = &d->d_dbs;
+	struct dbworker		*w = &d->d_claimer;
+	struct job		*jobs;
+	struct claim_room	 room;
+	unsigned		 want;
+	int64_t			 now, t;
+	int			 n, more;
 
 	for (;;) {
 		pthread_mutex_lock(&s->dbs_mu);
@@ -298,23 +316,83 @@ claimer_main(void *arg)
 		}
 		want = now >= s->dbs_claim_at ? s->dbs_want : 0;
 		s->dbs_want -= want;
+		room = s->dbs_room;
+		if (want > 0)
+			memset(&s->dbs_room, 0, sizeof(s->dbs_room));
 		pthread_mutex_unlock(&s->dbs_mu);
 		if (want > 0) {
 			jobs = NULL;
-			if ((n = claim_batch(w->w_db, &d->d_cf, d->d_id, want,
-			    &jobs)) == -1)
+			more = 0;
+			room.cr_total = want;
+			if ((n = claim_batch(w->w_db, &d->d_cf, d->d_id, &room,
+			    &jobs, &more)) == -1)
 				db_failed(d, w, now, &s->dbs_claim_at);
 			else
 				db_ok(d, w, &s->dbs_claim_at);
+			free(room.cr_eps);
+			free(room.cr_tenants);
 			pthread_mutex_lock(&s->dbs_mu);
 			s->dbs_answered = 1;
 			s->dbs_n = n;
+			s->dbs_more = more;
 			s->dbs_jobs = jobs;
 			pthread_mutex_unlock(&s->dbs_mu);
 			send_wakeup(d->d_snd);
 		} else if (now >= s->dbs_claim_at)
 			retention(d, now);
 	}
+	return NULL;
+}
+
+static int
+heart_ready(const struct dbside *s, int64_t now)
+{
+	(void)now;
+	return s->dbs_stop;
+}
+
+/* The heart: a beat every heartbeat_interval, on a connection of its
+ * own so that a long claim or write never delays it past the timeout;
+ * rows it made due wake the sending thread to claim. */
+static void *
+heart_main(void *arg)
+{
+	struct disp		*d = arg;
+	struct dbside		*s = &d->d_dbs;
+	struct dbworker		*w = &d->d_hearter;
+	struct heart_stats	 st;
+	int64_t			 now, next = 0;
+	long long		 n;
+
+	for (;;) {
+		pthread_mutex_lock(&s->dbs_mu);
+		db_sleep(s, next, heart_ready);
+		if (s->dbs_stop) {
+			pthread_mutex_unlock(&s->dbs_mu);
+			break;
+		}
+		pthread_mutex_unlock(&s->dbs_mu);
+		now = util_mono_ms();
+		st.hs_in_flight = atomic_load(&d->d_st_in_flight);
+		st.hs_held = atomic_load(&d->d_st_held);
+		st.hs_claimed = atomic_load(&d->d_st_claimed);
+		st.hs_released = atomic_load(&d->d_st_released);
+		if ((n = heart_beat(d->d_heart, &st, now)) == -1) {
+			db_failed(d, w, now, &s->dbs_beat_at);
+			next = s->dbs_beat_at;
+			continue;
+		}
+		db_ok(d, w, &s->dbs_beat_at);
+		if (n > 0) {
+			pthread_mutex_lock(&s->dbs_mu);
+			s->dbs_kick = 1;
+			pthread_mutex_unlock(&s->dbs_mu);
+			send_wakeup(d->d_snd);
+		}
+		next = now + d->d_cf.cf_heartbeat_ms;
+	}
+	/* A clean stop: the row goes, so no one waits for it to go stale. */
+	heart_stop(d->d_heart);
 	return NULL;
 }
 
@@ -379,6 +457,7 @@ on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
 	struct disp	*d = arg;
 	struct verdict	 v;
 
+	d->d_finished++;
 	switch (end) {
 	case SEND_SENT:
 		record_attempt(d->d_rec, j, at, &v);
@@ -393,32 +472,39 @@ on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
 		break;
 	case SEND_RELEASE:
 		record_release(d->d_rec, j, 0);
+		atomic_fetch_add(&d->d_st_released, 1);
 		break;
 	}
 	attempt_free(at);
 	job_free(j);
 }
 
-/* Free slots: at most this many are claimed, so that every claimed
- * delivery can start at once and holds its lease only while sent. */
+/* This dispatcher holds at most twice concurrency: what is in flight
+ * and as much again waiting for a slot, so that a freed slot finds its
+ * next request here rather than a claim's round trip away. */
+static size_t
+window(const struct disp *d)
+{
+	return (size_t)d->d_cf.cf_concurrency * 2;
+}
+
 static size_t
 free_slots(const struct disp *d)
 {
 	size_t	 held = send_busy(d->d_snd) + d->d_asked;
 
-	return held < d->d_cf.cf_concurrency ?
-	    d->d_cf.cf_concurrency - held : 0;
+	return held < window(d) ? window(d) - held : 0;
 }
 
-/* Claiming in tiny batches costs a transaction each; while a backlog
- * lasts, wait until a quarter of a batch has free slots. */
+/* While a backlog lasts, claim again once some jobs are done: half an
+ * endpoint's concurrency, so that one busy endpoint is fed before its
+ * waiting jobs run out, without a claim per finished request. */
 static size_t
 refill_threshold(const struct disp *d)
 {
-	size_t	 n = d->d_cf.cf_concurrency < d->d_cf.cf_claim_batch ?
-	    d->d_cf.cf_concurrency : d->d_cf.cf_claim_batch;
+	size_t	 n = d->d_cf.cf_endpoint_concurrency / 2;
 
-	return n / 4 > 0 ? n / 4 : 1;
+	return n > 0 ? n : 1;
 }
 
 static int
@@ -426,14 +512,15 @@ claim_now(const struct disp *d, int64_t now)
 {
 	if (d->d_wake || now >= d->d_next_poll || now >= due_top(&d->d_due))
 		return 1;
-	return d->d_more && (free_slots(d) >= refill_threshold(d) ||
-	    send_busy(d->d_snd) == 0);
+	return d->d_more && (d->d_finished - d->d_finished_at >=
+	    refill_threshold(d) || send_busy(d->d_snd) == 0);
 }
 
 static void
 ask_claim(struct disp *d, int64_t now)
 {
-	size_t	 max = free_slots(d);
+	struct claim_room	 room;
+	size_t			 max = free_slots(d);
 
 	if (d->d_stopping || d->d_asked > 0 || now < d->d_db_at || max == 0 ||
 	    !claim_now(d, now))
@@ -442,32 +529,44 @@ ask_claim(struct disp *d, int64_t now)
 		max = d->d_cf.cf_claim_batch;
 	d->d_wake = 0;
 	d->d_more = 0;
+	d->d_finished_at = d->d_finished;
 	d->d_next_poll = now + d->d_cf.cf_poll_ms;
 	while (due_top(&d->d_due) <= now)
 		due_pop(&d->d_due);
+	memset(&room, 0, sizeof(room));
+	room.cr_ep_cap = d->d_cf.cf_endpoint_concurrency;
+	room.cr_tenant_window = send_tenant_cap(&d->d_cf) * 2;
+	send_room(d->d_snd, &room);
 	d->d_asked = (unsigned)max;
 	pthread_mutex_lock(&d->d_dbs.dbs_mu);
+	free(d->d_dbs.dbs_room.cr_eps);
+	free(d->d_dbs.dbs_room.cr_tenants);
+	d->d_dbs.dbs_room = room;
 	d->d_dbs.dbs_want = (unsigned)max;
 	pthread_cond_broadcast(&d->d_dbs.dbs_cv);
 	pthread_mutex_unlock(&d->d_dbs.dbs_mu);
 }
 
-/* Take a claim's answer: hand its jobs to the sender. */
+/* Take a claim's answer: hand its jobs to the sender, which keeps every
+ * one until it is sent. */
 static void
 take_claim(struct disp *d)
 {
 	struct job	*list, *j;
-	unsigned	 asked = d->d_asked;
-	int64_t		 defer;
-	int		 n;
+	int		 n, more;
 
 	pthread_mutex_lock(&d->d_dbs.dbs_mu);
+	if (d->d_dbs.dbs_kick) {
+		d->d_dbs.dbs_kick = 0;
+		d->d_wake = 1;
+	}
 	if (!d->d_dbs.dbs_answered) {
 		pthread_mutex_unlock(&d->d_dbs.dbs_mu);
 		return;
 	}
 	d->d_dbs.dbs_answered = 0;
 	n = d->d_dbs.dbs_n;
+	more = d->d_dbs.dbs_more;
 	list = d->d_dbs.dbs_jobs;
 	d->d_dbs.dbs_jobs = NULL;
 	d->d_db_at = d->d_dbs.dbs_claim_at;
@@ -476,22 +575,23 @@ take_claim(struct disp *d)
 	while ((j = list) != NULL) {
 		list = j->j_next;
 		j->j_next = NULL;
-		if (d->d_stopping)
+		if (d->d_stopping) {
 			record_release(d->d_rec, j, 0);
-		else if (!j->j_enabled)
+			atomic_fetch_add(&d->d_st_released, 1);
+		} else if (!j->j_enabled)
 			record_pause(d->d_rec, j);
-		/* send_take may finish j at once (a bad URL): j is not
-		 * touched after it. */
-		else if (send_take(d->d_snd, j, &defer) != SEND_DEFER)
+		else {
+			send_take(d->d_snd, j);
 			continue;
-		else
-			record_release(d->d_rec, j, defer);
+		}
 		job_free(j);
 	}
-	/* A full batch means more is due: claim again as slots free up.
-	 * Even when all of it was deferred, since deferring moves those
-	 * rows back and the next claim reaches what queues behind them. */
-	d->d_more = n > 0 && (unsigned)n == asked;
+	if (n > 0)
+		atomic_fetch_add(&d->d_st_claimed, (unsigned long long)n);
+	send_start(d->d_snd);
+	/* Due rows were left for want of room: claim again as jobs are
+	 * done. */
+	d->d_more = n >= 0 && more;
 	if (n > 0)
 		log_debug("claimed %d", n);
 }
@@ -649,16 +749,25 @@ db_start(struct disp *d)
 	pthread_condattr_destroy(&ca);
 	d->d_claimer.w_name = "claimer";
 	d->d_writer.w_name = "writer";
+	d->d_hearter.w_name = "heartbeat";
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	if ((rc = pthread_create(&d->d_claimer.w_thread, NULL, claimer_main,
-	    d)) == 0 && (rc = pthread_create(&d->d_writer.w_thread, NULL,
-	    writer_main, d)) != 0) {
-		s->dbs_stop = 1;
-		pthread_cond_broadcast(&s->dbs_cv);
-		pthread_join(d->d_claimer.w_thread, NULL);
+	    d)) == 0) {
+		if ((rc = pthread_create(&d->d_writer.w_thread, NULL,
+		    writer_main, d)) != 0) {
+			s->dbs_stop = 1;
+			pthread_cond_broadcast(&s->dbs_cv);
+			pthread_join(d->d_claimer.w_thread, NULL);
+		} else if ((rc = pthread_create(&d->d_hearter.w_thread, NULL,
+		    heart_main, d)) != 0) {
+			s->dbs_stop = 1;
+			pthread_cond_broadcast(&s->dbs_cv);
+			pthread_join(d->d_claimer.w_thread, NULL);
+			pthread_join(d->d_writer.w_thread, NULL);
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
@@ -681,6 +790,9 @@ db_stop(struct disp *d)
 	pthread_mutex_unlock(&s->dbs_mu);
 	pthread_join(d->d_claimer.w_thread, NULL);
 	pthread_join(d->d_writer.w_thread, NULL);
+	pthread_join(d->d_hearter.w_thread, NULL);
+	free(s->dbs_room.cr_eps);
+	free(s->dbs_room.cr_tenants);
 	pthread_cond_destroy(&s->dbs_cv);
 	pthread_mutex_destroy(&s->dbs_mu);
 }
@@ -699,6 +811,9 @@ run(struct disp *d)
 		take_claim(d);
 		ask_claim(d, now);
 		send_perform(d->d_snd);
+		atomic_store(&d->d_st_in_flight,
+		    (unsigned)send_inflight(d->d_snd));
+		atomic_store(&d->d_st_held, (unsigned)send_busy(d->d_snd));
 		if (finished(d))
 			break;
 		send_wait(d->d_snd, sleep_ms(d, util_mono_ms()), fds,
@@ -777,6 +892,9 @@ main(int argc, char **argv)
 	d.d_wake_fd = wake_open(d.d_cf.cf_wake_addr);
 	d.d_claimer.w_db = db_new(&d.d_cf);
 	d.d_writer.w_db = db_new(&d.d_cf);
+	d.d_hearter.w_db = db_new(&d.d_cf);
+	d.d_heart = heart_new(&d.d_cf, d.d_hearter.w_db, d.d_id, host,
+	    getpid());
 	db_set_session(d.d_claimer.w_db, CLAIM_SESSION_SQL);
 	db_set_session(d.d_writer.w_db, CLAIM_SESSION_SQL);
 	d.d_rec = record_new(&d.d_cf, d.d_writer.w_db, d.d_id);
@@ -787,9 +905,10 @@ main(int argc, char **argv)
 	if (db_start(&d) == -1)
 		return 1;
 	log_info("%s %s started as %s: concurrency %u, %u per endpoint, "
-	    "lease %lld ms, %s", WH_PRODUCT, WH_VERSION, d.d_id,
-	    d.d_cf.cf_concurrency, d.d_cf.cf_endpoint_concurrency,
-	    d.d_cf.cf_lease_ms, d.d_wake_fd >= 0 ? "woken by ingest" :
+	    "%u per tenant, lease %lld ms, heartbeat %lld ms, %s", WH_PRODUCT,
+	    WH_VERSION, d.d_id, d.d_cf.cf_concurrency,
+	    d.d_cf.cf_endpoint_concurrency, send_tenant_cap(&d.d_cf),
+	    d.d_cf.cf_lease_ms, d.d_cf.cf_heartbeat_ms, d.d_wake_fd >= 0 ? "woken by ingest" :
 	    "polling only");
 
 	run(&d);
@@ -798,8 +917,10 @@ main(int argc, char **argv)
 	log_info("stopped");
 	send_free(d.d_snd);
 	record_free(d.d_rec);
+	heart_free(d.d_heart);
 	db_free(d.d_claimer.w_db);
 	db_free(d.d_writer.w_db);
+	db_free(d.d_hearter.w_db);
 	if (d.d_wake_fd >= 0)
 		close(d.d_wake_fd);
 	curl_global_cleanup();

@@ -8,11 +8,16 @@
  * next delivery to it.  Easy handles are kept, with the options every
  * transfer shares set once, not recreated.
  *
- * Per endpoint at most endpoint_concurrency requests are in flight and
- * as many more wait here for a slot.  Beyond that a job is given back
- * to be released with a delay ("deferred"): a claimed row waiting here
- * holds a lease and a slot of the dispatcher's budget, so a slow or dead
- * endpoint must not collect them while others wait in the queue.
+ * Every claimed job is kept until it is sent: the claim took no more
+ * than the endpoint, its tenant and this dispatcher have room to hold
+ * (claim.c), so nothing is ever given back because its endpoint is busy.
+ * A job waits here until three budgets have a slot: its endpoint's
+ * (endpoint_concurrency in flight), its tenant's (tenant_concurrency)
+ * and the dispatcher's (concurrency).  Endpoints with waiting jobs form
+ * a ring that is served round-robin, one start per endpoint per turn, so
+ * a freed slot goes to the next endpoint in turn rather than to the one
+ * with the longest queue; a tenant's hanging endpoints fill that
+ * tenant's budget and no other's.
  */
 #include "config.h"
 
@@ -41,24 +46,32 @@
 #include "util.h"
 
 #define EP_BUCKETS	1024
+#define TN_BUCKETS	256
 /* Response bytes read and thrown away before the connection is cut: a
  * receiver streaming a huge answer must not hold a slot until timeout. */
 #define DISCARD_MAX	(1024 * 1024)
-/* Deferral estimates: a floor for an endpoint not yet measured, and the
- * furthest a saturated endpoint's next job is pushed back. */
-#define EST_MIN_MS	100
-#define DEFER_MAX_MS	(15 * 60 * 1000)
+/* A tenant's share of this dispatcher. */
+struct tn {
+	unsigned long long	 tn_id;
+	unsigned		 tn_busy;	/* in flight */
+	unsigned		 tn_held;	/* in flight and waiting */
+	unsigned		 tn_refs;	/* endpoints pointing here */
+	struct tn		*tn_next;	/* hash chain */
+};
 
 struct ep {
 	unsigned long long	 ep_id;
+	struct tn		*ep_tn;
 	unsigned		 ep_busy;	/* in flight */
 	unsigned		 ep_nwait;
 	struct job		*ep_head;	/* waiting, FIFO by j_next */
 	struct job		*ep_tail;
 	int64_t			 ep_est;	/* mean request time, ms */
-	int64_t			 ep_virt;	/* last deferral slot, mono ms */
+	int64_t			 ep_seen;	/* mono ms of the last job */
 	int			 ep_gone;	/* answered 410 meanwhile */
 	struct ep		*ep_next;	/* hash chain */
+	struct ep		*ep_rnext;	/* the ring of endpoints with */
+	struct ep		*ep_rprev;	/* waiting jobs; NULL: not in */
 };
 
 struct xfer {
@@ -86,6 +99,11 @@ struct sender {
 	size_t			 s_waiting;
 	struct ep		*s_eps[EP_BUCKETS];
 	size_t			 s_neps;
+	struct tn		*s_tns[TN_BUCKETS];
+	size_t			 s_ntns;
+	struct ep		*s_ring;	/* next endpoint to serve */
+	size_t			 s_nring;
+	unsigned		 s_tenant_cap;
 	send_done_fn		 s_done;
 	void			*s_arg;
 };
@@ -109,6 +127,7 @@ send_new(const struct conf *cf, send_done_fn done, void *arg)
 
 	s = xcalloc(1, sizeof(*s));
 	s->s_cf = cf;
+	s->s_tenant_cap = send_tenant_cap(cf);
 	s->s_done = done;
 	s->s_arg = arg;
 	if ((s->s_multi = curl_multi_init()) == NULL) {
@@ -124,8 +143,36 @@ send_new(const struct conf *cf, send_done_fn done, void *arg)
 	return s;
 }
 
+unsigned
+send_tenant_cap(const struct conf *cf)
+{
+	unsigned	 n = cf->cf_tenant_concurrency;
+
+	/* Unset: half of the dispatcher, so that one tenant leaves at
+	 * least as much to the others. */
+	if (n == 0)
+		n = cf->cf_concurrency / 2 > 0 ? cf->cf_concurrency / 2 : 1;
+	return n < cf->cf_concurrency ? n : cf->cf_concurrency;
+}
+
+static struct tn *
+tn_get(struct sender *s, unsigned long long id)
+{
+	struct tn	**b = &s->s_tns[id % TN_BUCKETS], *tn;
+
+	for (tn = *b; tn != NULL; tn = tn->tn_next)
+		if (tn->tn_id == id)
+			return tn;
+	tn = xcalloc(1, sizeof(*tn));
+	tn->tn_id = id;
+	tn->tn_next = *b;
+	*b = tn;
+	s->s_ntns++;
+	return tn;
+}
+
 static struct ep *
-ep_get(struct sender *s, unsigned long long id)
+ep_get(struct sender *s, unsigned long long id, unsigned long long tenant)
 {
 	struct ep	**b = &s->s_eps[id % EP_BUCKETS], *ep;
 
@@ -134,14 +181,42 @@ ep_get(struct sender *s, unsigned long long id)
 			return ep;
 	ep = xcalloc(1, sizeof(*ep));
 	ep->ep_id = id;
+	ep->ep_tn = tn_get(s, tenant);
+	ep->ep_tn->tn_refs++;
 	ep->ep_next = *b;
 	*b = ep;
 	s->s_neps++;
 	return ep;
 }
 
-/* Forget idle endpoints once many have been seen; what is lost is only
- * a timing estimate. */
+static struct ep *
+ep_find(struct sender *s, unsigned long long id)
+{
+	struct ep	*ep;
+
+	for (ep = s->s_eps[id % EP_BUCKETS]; ep != NULL; ep = ep->ep_next)
+		if (ep->ep_id == id)
+			return ep;
+	return NULL;
+}
+
+static void
+tn_unref(struct sender *s, struct tn *tn)
+{
+	struct tn	**tp;
+
+	if (--tn->tn_refs > 0)
+		return;
+	for (tp = &s->s_tns[tn->tn_id % TN_BUCKETS]; *tp != tn;
+	    tp = &(*tp)->tn_next)
+		continue;
+	*tp = tn->tn_next;
+	free(tn);
+	s->s_ntns--;
+}
+
+/* Forget idle endpoints (and tenants left without one) once many have
+ * been seen; what is lost is only a timing estimate. */
 static void
 ep_sweep(struct sender *s)
 {
@@ -154,8 +229,9 @@ ep_sweep(struct sender *s)
 	for (i = 0; i < EP_BUCKETS; i++)
 		for (pp = &s->s_eps[i]; (ep = *pp) != NULL;) {
 			if (ep->ep_busy == 0 && ep->ep_nwait == 0 &&
-			    ep->ep_virt < now) {
+			    ep->ep_seen + 60000 < now) {
 				*pp = ep->ep_next;
+				tn_unref(s, ep->ep_tn);
 				free(ep);
 				s->s_neps--;
 			} else
@@ -175,11 +251,17 @@ void
 send_free(struct sender *s)
 {
 	struct ep	*ep, *next;
+	struct tn	*tn, *tnext;
 	size_t		 i;
 
 	if (s == NULL)
 		return;
 	send_stop(s, 1);
+	for (i = 0; i < TN_BUCKETS; i++)
+		for (tn = s->s_tns[i]; tn != NULL; tn = tnext) {
+			tnext = tn->tn_next;
+			free(tn);
+		}
 	for (i = 0; i < s->s_nall; i++)
 		xfer_free(s->s_all[i]);
 	free(s->s_all);
@@ -458,6 +540,7 @@ start(struct sender *s, struct ep *ep, struct job *j)
 		at->at_fail = SF_LOCAL;
 		snprintf(at->at_error, sizeof(at->at_error),
 		    "curl_easy_init failed");
+		ep->ep_tn->tn_held--;
 		s->s_done(s->s_arg, j, SEND_SENT, at);
 		return;
 	}
@@ -466,6 +549,7 @@ start(struct sender *s, struct ep *ep, struct job *j)
 	x->x_at = at;
 	if (prepare(s, x) == -1) {
 		xfer_put(s, x);
+		ep->ep_tn->tn_held--;
 		s->s_done(s->s_arg, j, SEND_SENT, at);
 		return;
 	}
@@ -480,13 +564,52 @@ start(struct sender *s, struct ep *ep, struct job *j)
 		snprintf(at->at_error, sizeof(at->at_error), "%s",
 		    curl_multi_strerror(mc));
 		xfer_put(s, x);
+		ep->ep_tn->tn_held--;
 		s->s_done(s->s_arg, j, SEND_SENT, at);
 		return;
 	}
 	ep->ep_busy++;
+	ep->ep_tn->tn_busy++;
 	s->s_inflight++;
 }
 
+static void
+ring_add(struct sender *s, struct ep *ep)
+{
+	if (ep->ep_rnext != NULL)
+		return;
+	s->s_nring++;
+	if (s->s_ring == NULL) {
+		ep->ep_rnext = ep->ep_rprev = ep;
+		s->s_ring = ep;
+		return;
+	}
+	/* Last in turn: just before the next one to serve. */
+	ep->ep_rnext = s->s_ring;
+	ep->ep_rprev = s->s_ring->ep_rprev;
+	ep->ep_rprev->ep_rnext = ep;
+	s->s_ring->ep_rprev = ep;
+}
+
+static void
+ring_del(struct sender *s, struct ep *ep)
+{
+	if (ep->ep_rnext == NULL)
+		return;
+	s->s_nring--;
+	if (ep->ep_rnext == ep)
+		s->s_ring = NULL;
+	else {
+		ep->ep_rprev->ep_rnext = ep->ep_rnext;
+		ep->ep_rnext->ep_rprev = ep->ep_rprev;
+		if (s->s_ring == ep)
+			s->s_ring = ep->ep_rnext;
+	}
+	ep->ep_rnext = ep->ep_rprev = NULL;
+}
+
+/* Take the next waiting job of ep: it leaves what ep and its tenant
+ * hold only when it is done (start, or handed back). */
 static struct job *
 ep_pop(struct sender *s, struct ep *ep)
 {
@@ -494,71 +617,89 @@ ep_pop(struct sender *s, struct ep *ep)
 
 	if (j == NULL)
 		return NULL;
-	if ((ep->ep_head = j->j_next) == NULL)
+	if ((ep->ep_head = j->j_next) == NULL) {
 		ep->ep_tail = NULL;
+		ring_del(s, ep);
+	}
 	j->j_next = NULL;
 	ep->ep_nwait--;
 	s->s_waiting--;
 	return j;
 }
 
-/* Start what waits for ep while it has room, or hand it all back when
- * the endpoint went away. */
+/* A job leaves the sender without being sent. */
 static void
-ep_pump(struct sender *s, struct ep *ep)
+give_back(struct sender *s, struct ep *ep, struct job *j, enum send_end end)
 {
-	struct job	*j;
-
-	while (ep->ep_head != NULL) {
-		if (ep->ep_gone) {
-			j = ep_pop(s, ep);
-			s->s_done(s->s_arg, j, SEND_PAUSE, NULL);
-			continue;
-		}
-		if (ep->ep_busy >= s->s_cf->cf_endpoint_concurrency)
-			break;
-		start(s, ep, ep_pop(s, ep));
-	}
+	ep->ep_tn->tn_held--;
+	s->s_done(s->s_arg, j, end, NULL);
 }
 
-enum send_take
-send_take(struct sender *s, struct job *j, int64_t *defer_ms)
+static int
+can_start(const struct sender *s, const struct ep *ep)
 {
-	struct ep	*ep = ep_get(s, j->j_endpoint);
-	unsigned	 cap = s->s_cf->cf_endpoint_concurrency;
-	int64_t		 now, est, per;
+	return ep->ep_busy < s->s_cf->cf_endpoint_concurrency &&
+	    ep->ep_tn->tn_busy < s->s_tenant_cap &&
+	    s->s_inflight < s->s_cf->cf_concurrency;
+}
+
+/*
+ * Start what may start: turns round the ring of endpoints with waiting
+ * jobs, one start per endpoint per turn, from where the last turn
+ * stopped, until a whole turn starts nothing.  A job that fails before
+ * any request is made (a bad URL) comes back at once through s_done,
+ * which never calls back into the sender.
+ */
+static void
+pump(struct sender *s)
+{
+	struct ep	*ep;
+	size_t		 i;
+	int		 started;
+
+	do {
+		started = 0;
+		for (i = s->s_nring; i > 0 && s->s_ring != NULL; i--) {
+			if (s->s_inflight >= s->s_cf->cf_concurrency)
+				return;
+			ep = s->s_ring;
+			s->s_ring = ep->ep_rnext;
+			if (ep->ep_gone) {
+				while (ep->ep_head != NULL)
+					give_back(s, ep, ep_pop(s, ep),
+					    SEND_PAUSE);
+			} else if (can_start(s, ep)) {
+				start(s, ep, ep_pop(s, ep));
+				started = 1;
+			}
+		}
+	} while (started);
+}
+
+void
+send_take(struct sender *s, struct job *j)
+{
+	struct ep	*ep = ep_get(s, j->j_endpoint, j->j_tenant);
 
 	/* The claim read the endpoint after any 410 we saw: trust it. */
 	ep->ep_gone = 0;
-	if (ep->ep_busy < cap && ep->ep_head == NULL) {
-		start(s, ep, j);
-		return SEND_STARTED;
-	}
-	if (ep->ep_nwait < cap) {
-		j->j_next = NULL;
-		if (ep->ep_tail != NULL)
-			ep->ep_tail->j_next = j;
-		else
-			ep->ep_head = j;
-		ep->ep_tail = j;
-		ep->ep_nwait++;
-		s->s_waiting++;
-		return SEND_QUEUED;
-	}
-	/* Saturated: the endpoint finishes about cap requests per mean
-	 * request time.  Space deferred jobs out at that rate after what
-	 * is in flight and waiting, so they come back as it has room and
-	 * the queue behind them moves on meanwhile. */
-	now = util_mono_ms();
-	est = ep->ep_est > EST_MIN_MS ? ep->ep_est : EST_MIN_MS;
-	per = est / cap > 1 ? est / cap : 1;
-	if (ep->ep_virt < now + 2 * est)
-		ep->ep_virt = now + 2 * est;
-	ep->ep_virt += per;
-	if (ep->ep_virt > now + DEFER_MAX_MS)
-		ep->ep_virt = now + DEFER_MAX_MS;
-	*defer_ms = ep->ep_virt - now;
-	return SEND_DEFER;
+	ep->ep_seen = util_mono_ms();
+	j->j_next = NULL;
+	if (ep->ep_tail != NULL)
+		ep->ep_tail->j_next = j;
+	else
+		ep->ep_head = j;
+	ep->ep_tail = j;
+	ep->ep_nwait++;
+	ep->ep_tn->tn_held++;
+	s->s_waiting++;
+	ring_add(s, ep);
+}
+
+void
+send_start(struct sender *s)
+{
+	pump(s);
 }
 
 static void
@@ -599,13 +740,14 @@ finish(struct sender *s, struct xfer *x, CURLcode rc)
 	xfer_put(s, x);
 	s->s_inflight--;
 	ep->ep_busy--;
+	ep->ep_tn->tn_busy--;
+	ep->ep_tn->tn_held--;
 	ep->ep_est = ep->ep_est == 0 ? at->at_ended - at->at_started :
 	    (ep->ep_est * 7 + (at->at_ended - at->at_started)) / 8;
 	log_debug("delivery %llu to endpoint %llu: %ld %s (%" PRId64 " ms)",
 	    j->j_id, j->j_endpoint, at->at_status, at->at_error,
 	    at->at_ended - at->at_started);
 	s->s_done(s->s_arg, j, SEND_SENT, at);
-	ep_pump(s, ep);
 }
 
 void
@@ -624,6 +766,9 @@ send_perform(struct sender *s)
 		    (char **)&x);
 		finish(s, x, msg->data.result);
 	}
+	/* Freed slots go round the ring once all finished transfers are
+	 * counted. */
+	pump(s);
 	ep_sweep(s);
 }
 
@@ -661,10 +806,12 @@ send_wakeup(struct sender *s)
 void
 send_endpoint_gone(struct sender *s, unsigned long long id)
 {
-	struct ep	*ep = ep_get(s, id);
+	struct ep	*ep = ep_find(s, id);
 
+	if (ep == NULL)
+		return;
 	ep->ep_gone = 1;
-	ep_pump(s, ep);
+	pump(s);
 }
 
 void
@@ -678,7 +825,7 @@ send_stop(struct sender *s, int abort)
 	for (i = 0; i < EP_BUCKETS; i++)
 		for (ep = s->s_eps[i]; ep != NULL; ep = ep->ep_next)
 			while ((j = ep_pop(s, ep)) != NULL)
-				s->s_done(s->s_arg, j, SEND_RELEASE, NULL);
+				give_back(s, ep, j, SEND_RELEASE);
 	if (!abort)
 		return;
 	for (i = 0; i < s->s_nall; i++) {
@@ -688,8 +835,76 @@ send_stop(struct sender *s, int abort)
 		curl_multi_remove_handle(s->s_multi, x->x_easy);
 		attempt_free(x->x_at);
 		x->x_ep->ep_busy--;
+		x->x_ep->ep_tn->tn_busy--;
+		x->x_ep->ep_tn->tn_held--;
 		s->s_inflight--;
 		xfer_put(s, x);
 		s->s_done(s->s_arg, j, SEND_RELEASE, NULL);
 	}
+}
+
+/*
+ * How many jobs an endpoint may hold here when no other dispatcher
+ * holds any: endpoint_concurrency in flight, and for an endpoint that
+ * answers fast as many again to three times that waiting, so that it
+ * is fed between claims.  A slow endpoint (or one not measured yet)
+ * holds no more than it has in flight: a claim's round trip is nothing
+ * beside its answer, and jobs waiting behind it would only keep the
+ * tenant's budget from its other endpoints.  Never so many that the
+ * last would wait past its lease behind requests that each take the
+ * whole timeout.
+ */
+static unsigned
+ep_window(const struct sender *s, const struct ep *ep)
+{
+	const struct conf	*cf = s->s_cf;
+	long long		 k, kmax;
+
+	kmax = cf->cf_lease_ms / cf->cf_timeout_ms - 1;
+	if (ep->ep_est == 0 || ep->ep_est > 1000 || kmax < 2)
+		k = 1;
+	else if (ep->ep_est > 100)
+		k = 2;
+	else
+		k = kmax < 4 ? kmax : 4;
+	return cf->cf_endpoint_concurrency * (unsigned)k;
+}
+
+static int
+held_cmp(const void *a, const void *b)
+{
+	const struct claim_held	*x = a, *y = b;
+
+	return x->ch_id < y->ch_id ? -1 : x->ch_id > y->ch_id;
+}
+
+void
+send_room(const struct sender *s, struct claim_room *room)
+{
+	const struct ep	*ep;
+	const struct tn	*tn;
+	size_t		 i, n;
+
+	room->cr_neps = room->cr_ntenants = 0;
+	room->cr_eps = xcalloc(s->s_neps + 1, sizeof(*room->cr_eps));
+	room->cr_tenants = xcalloc(s->s_ntns + 1, sizeof(*room->cr_tenants));
+	for (i = 0; i < EP_BUCKETS; i++)
+		for (ep = s->s_eps[i]; ep != NULL; ep = ep->ep_next) {
+			n = ep->ep_busy + ep->ep_nwait;
+			room->cr_eps[room->cr_neps].ch_id = ep->ep_id;
+			room->cr_eps[room->cr_neps].ch_n = (unsigned)n;
+			room->cr_eps[room->cr_neps++].ch_window =
+			    ep_window(s, ep);
+		}
+	for (i = 0; i < TN_BUCKETS; i++)
+		for (tn = s->s_tns[i]; tn != NULL; tn = tn->tn_next)
+			if (tn->tn_held > 0) {
+				room->cr_tenants[room->cr_ntenants].ch_id =
+				    tn->tn_id;
+				room->cr_tenants[room->cr_ntenants++].ch_n =
+				    tn->tn_held;
+			}
+	qsort(room->cr_eps, room->cr_neps, sizeof(*room->cr_eps), held_cmp);
+	qsort(room->cr_tenants, room->cr_ntenants, sizeof(*room->cr_tenants),
+	    held_cmp);
 }

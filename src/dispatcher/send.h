@@ -48,21 +48,22 @@ enum send_end {
 typedef void	(*send_done_fn)(void *, struct job *, enum send_end,
 		    struct attempt *);
 
-enum send_take {
-	SEND_STARTED,	/* in flight */
-	SEND_QUEUED,	/* waits for a slot of its endpoint */
-	SEND_DEFER	/* its endpoint is saturated: give it back */
-};
-
 struct sender;
 
 struct sender	*send_new(const struct conf *, send_done_fn, void *arg);
 void		 send_free(struct sender *);
 
-/* Hand over a claimed job.  SEND_DEFER leaves the job with the caller,
- * with *defer_ms saying when the endpoint may have room for it. */
-enum send_take	 send_take(struct sender *, struct job *,
-		    int64_t *defer_ms);
+/* Hand over a claimed job: it waits for a slot of its endpoint, its
+ * tenant and the dispatcher, and is never handed back for want of one.
+ * send_start then starts what may start. */
+void		 send_take(struct sender *, struct job *);
+void		 send_start(struct sender *);
+/* The effective tenant_concurrency (its default: half of concurrency). */
+unsigned	 send_tenant_cap(const struct conf *);
+struct claim_room;
+/* What is held per endpoint and per tenant, into room's arrays (the
+ * caller frees them). */
+void		 send_room(const struct sender *, struct claim_room *);
 /* Transfers in flight plus jobs waiting for their endpoint. */
 size_t		 send_busy(const struct sender *);
 size_t		 send_inflight(const struct sender *);
