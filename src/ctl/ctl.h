@@ -2,9 +2,10 @@
 #ifndef WH_CTL_H
 #define WH_CTL_H
 
+struct conf;
 struct db;
 
 /* Exit status: 0 fine, 1 deliveries overdue past --max-overdue, 2 error. */
-int	ctl_status(struct db *, int argc, char **argv);
+int	ctl_status(struct db *, const struct conf *, int argc, char **argv);
 
 #endif

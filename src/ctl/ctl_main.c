@@ -577,7 +577,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "redeliver") == 0)
 		rc = cmd_redeliver(argc, argv);
 	else if (strcmp(argv[0], "status") == 0)
-		rc = ctl_status(db, argc, argv);
+		rc = ctl_status(db, &cf, argc, argv);
 	else if (strcmp(argv[0], "seal") == 0)
 		rc = cmd_seal(argc, argv);
 	else {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "ctl.h"
 #include "db.h"
 #include "jsonw.h"
@@ -17,8 +18,33 @@ static const char *const states[] = {
 	"pending", "paused", "delivered", "failed", "dropped"
 };
 
+/* Registered dispatchers: live while their heartbeat is younger than
+ * heartbeat_timeout; holding counts their leases still running. */
+static const char dispatchers_sql[] =
+    "SELECT d.id, d.host, d.pid,"
+    " d.heartbeat_at >= NOW(3) - INTERVAL ? MICROSECOND,"
+    " TIMESTAMPDIFF(MICROSECOND, d.heartbeat_at, NOW(3)) DIV 1000,"
+    " d.in_flight, d.held, d.claimed, d.released,"
+    " (SELECT COUNT(*) FROM deliveries x FORCE INDEX (deliveries_held)"
+    " WHERE x.claimed_by = d.id AND x.status = 'pending'"
+    " AND x.next_attempt_at > NOW(3))"
+    " FROM dispatchers d ORDER BY d.id";
+enum { DS_ID, DS_HOST, DS_PID, DS_LIVE, DS_AGE, DS_INFLIGHT, DS_HELD,
+    DS_CLAIMED, DS_RELEASED, DS_HOLDING };
+
+static int
+registered(const struct dbres *reg, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < reg->r_nrow; i++)
+		if (strcmp(dbres_get(reg, i, DS_ID), id) == 0)
+			return 1;
+	return 0;
+}
+
 int
-ctl_status(struct db *db, int argc, char **argv)
+ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "max-overdue", required_argument, NULL, 'm' },
@@ -26,7 +52,7 @@ ctl_status(struct db *db, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dbres	*counts = NULL, *due = NULL, *disp = NULL;
-	struct dbres	*failing = NULL;
+	struct dbres	*failing = NULL, *reg = NULL;
 	struct buf	 out;
 	long long	 max_overdue_ms = 300000, overdue_ms, n, inflight;
 	size_t		 i, k;
@@ -63,6 +89,8 @@ ctl_status(struct db *db, int argc, char **argv)
 	    "deliveries WHERE status = 'pending' AND claimed_by IS NOT NULL "
 	    "AND next_attempt_at > NOW(3) GROUP BY claimed_by ORDER BY "
 	    "claimed_by", "") == -1 ||
+	    db_query(db, &reg, dispatchers_sql, "i",
+	    cf->cf_heartbeat_timeout_ms * 1000) == -1 ||
 	    db_query(db, &failing, "SELECT e.id, e.tenant_id, e.url, "
 	    "e.enabled, COALESCE(e.disabled_reason, ''), COUNT(d.id), "
 	    "COALESCE(MAX(d.last_status_code), 0), COALESCE(MAX(d.last_error),"
@@ -91,10 +119,31 @@ ctl_status(struct db *db, int argc, char **argv)
 		    "\"oldest_due_ms\":%lld,\"overdue\":%s,\"dispatchers\":[",
 		    inflight, dbres_int(due, 0, 0), overdue_ms,
 		    overdue_ms > max_overdue_ms ? "true" : "false");
-		for (i = 0; i < disp->r_nrow; i++) {
+		for (i = 0; i < reg->r_nrow; i++) {
 			buf_puts(&out, i ? ",{\"id\":" : "{\"id\":");
+			jw_str(&out, dbres_get(reg, i, DS_ID));
+			buf_puts(&out, ",\"host\":");
+			jw_str(&out, dbres_get(reg, i, DS_HOST));
+			buf_printf(&out, ",\"pid\":%lld,\"live\":%s,"
+			    "\"heartbeat_age_ms\":%lld,\"in_flight\":%lld,"
+			    "\"held\":%lld,\"claimed\":%lld,\"released\":%lld,"
+			    "\"holding\":%lld}", dbres_int(reg, i, DS_PID),
+			    dbres_int(reg, i, DS_LIVE) ? "true" : "false",
+			    dbres_int(reg, i, DS_AGE),
+			    dbres_int(reg, i, DS_INFLIGHT),
+			    dbres_int(reg, i, DS_HELD),
+			    dbres_int(reg, i, DS_CLAIMED),
+			    dbres_int(reg, i, DS_RELEASED),
+			    dbres_int(reg, i, DS_HOLDING));
+		}
+		/* Leases of a dispatcher without a row: it never beat (an
+		 * older version) or was reaped; they end with the lease. */
+		for (i = 0, k = reg->r_nrow; i < disp->r_nrow; i++) {
+			if (registered(reg, dbres_get(disp, i, 0)))
+				continue;
+			buf_puts(&out, k++ ? ",{\"id\":" : "{\"id\":");
 			jw_str(&out, dbres_get(disp, i, 0));
-			buf_printf(&out, ",\"holding\":%lld}",
+			buf_printf(&out, ",\"live\":false,\"holding\":%lld}",
 			    dbres_int(disp, i, 1));
 		}
 		buf_puts(&out, "],\"failing_endpoints\":[");
@@ -131,12 +180,31 @@ ctl_status(struct db *db, int argc, char **argv)
 			    overdue_ms / 1000, overdue_ms % 1000,
 			    overdue_ms > max_overdue_ms ? " (OVER THRESHOLD)" :
 			    "");
-		buf_printf(&out, "Dispatchers holding leases: %s",
-		    disp->r_nrow ? "\n" : "none\n");
-		for (i = 0; i < disp->r_nrow; i++)
+		buf_printf(&out, "Dispatchers: %s", reg->r_nrow ? "\n" :
+		    "none registered\n");
+		for (i = 0; i < reg->r_nrow; i++)
+			buf_printf(&out, "  %s  %s, heartbeat %lld.%01lld s ago, "
+			    "%lld in flight, %lld held, %lld claimed, %lld "
+			    "released, %lld leases\n",
+			    dbres_get(reg, i, DS_ID),
+			    dbres_int(reg, i, DS_LIVE) ? "live" : "DEAD",
+			    dbres_int(reg, i, DS_AGE) / 1000,
+			    dbres_int(reg, i, DS_AGE) % 1000 / 100,
+			    dbres_int(reg, i, DS_INFLIGHT),
+			    dbres_int(reg, i, DS_HELD),
+			    dbres_int(reg, i, DS_CLAIMED),
+			    dbres_int(reg, i, DS_RELEASED),
+			    dbres_int(reg, i, DS_HOLDING));
+		for (i = 0, k = 0; i < disp->r_nrow; i++) {
+			if (registered(reg, dbres_get(disp, i, 0)))
+				continue;
+			if (k++ == 0)
+				buf_puts(&out, "Leases of unregistered "
+				    "dispatchers:\n");
 			buf_printf(&out, "  %s  %lld deliveries, lease ends in "
 			    "%lld s\n", dbres_get(disp, i, 0),
 			    dbres_int(disp, i, 1), dbres_int(disp, i, 2));
+		}
 		buf_printf(&out, "Failing endpoints: %s",
 		    failing->r_nrow ? "\n" : "none\n");
 		for (i = 0; i < failing->r_nrow; i++)
@@ -157,5 +225,6 @@ out:
 	dbres_free(due);
 	dbres_free(disp);
 	dbres_free(failing);
+	dbres_free(reg);
 	return rc;
 }

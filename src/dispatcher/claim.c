@@ -54,11 +54,21 @@ static const char claim_others_sql[] =
  * status as fixed and would sort the endpoint's whole due range.
  * SKIP LOCKED lets dispatchers claim side by side without waiting on
  * each other's rows. */
-const char claim_select_sql[] =
-    "SELECT id FROM deliveries FORCE INDEX (deliveries_due)"
-    " WHERE status = _utf8mb4'pending' COLLATE utf8mb4_bin AND endpoint_id = ?"
-    " AND next_attempt_at <= NOW(3)"
-    " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
+#define SELECT_DUE \
+    "SELECT id FROM deliveries FORCE INDEX (deliveries_due)" \
+    " WHERE status = _utf8mb4'pending' COLLATE utf8mb4_bin AND endpoint_id = ?" \
+    " AND next_attempt_at <= NOW(3)" \
+    " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED"
+const char claim_select_sql[] = SELECT_DUE;
+
+/* The same for up to eight endpoints in one round trip: arms left over
+ * ask endpoint 0 for nothing. */
+#define ARM	"(" SELECT_DUE ")"
+#define ARMS	8
+static const char claim_select8_sql[] =
+    ARM " UNION ALL " ARM " UNION ALL " ARM " UNION ALL " ARM
+    " UNION ALL " ARM " UNION ALL " ARM " UNION ALL " ARM " UNION ALL " ARM;
+#undef ARM
 
 /* STRAIGHT_JOIN: the ids drive, each a primary-key lookup, whatever
  * the statistics of a small or skewed table suggest. */
@@ -404,19 +414,31 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 		others = NULL;
 		allot(v, n, room, total, more);
 		buf_putc(ids, '[');
-		for (i = 0; i < n; i++) {
-			if (v[i].du_want == 0)
-				continue;
-			if (db_query(db, &r, claim_select_sql, "ui",
-			    v[i].du_id, (long long)v[i].du_want) == -1)
+		for (i = 0; i < n;) {
+			unsigned long long	 ep[ARMS] = { 0 };
+			long long		 lim[ARMS] = { 0 };
+			size_t			 a;
+
+			for (a = 0; a < ARMS && i < n; i++) {
+				if (v[i].du_want == 0)
+					continue;
+				ep[a] = v[i].du_id;
+				lim[a++] = v[i].du_want;
+				/* All it has room for: there may be more; a
+				 * short answer below says there is not. */
+				if (v[i].du_want == v[i].du_room)
+					*more = 1;
+			}
+			if (a == 0)
+				break;
+			if (db_query(db, &r, claim_select8_sql,
+			    "uiuiuiuiuiuiuiui", ep[0], lim[0], ep[1], lim[1],
+			    ep[2], lim[2], ep[3], lim[3], ep[4], lim[4], ep[5],
+			    lim[5], ep[6], lim[6], ep[7], lim[7]) == -1)
 				goto fail;
 			for (k = 0; k < r->r_nrow; k++)
 				buf_printf(ids, "%s%s", got++ ? "," : "",
 				    dbres_get(r, k, 0));
-			/* All it asked for: there may be more. */
-			if (r->r_nrow == v[i].du_want &&
-			    v[i].du_want == v[i].du_room)
-				*more = 1;
 			dbres_free(r);
 			r = NULL;
 		}

@@ -880,6 +880,11 @@ main(int argc, char **argv)
 		log_warn("lease (%lld ms) is not longer than timeout (%lld "
 		    "ms): a slow request may be sent twice",
 		    d.d_cf.cf_lease_ms, d.d_cf.cf_timeout_ms);
+	if (d.d_cf.cf_heartbeat_timeout_ms < 3 * d.d_cf.cf_heartbeat_ms)
+		log_warn("heartbeat_timeout (%lld ms) is less than three "
+		    "heartbeat_interval (%lld ms): a busy dispatcher may be "
+		    "taken for dead and its deliveries sent twice",
+		    d.d_cf.cf_heartbeat_timeout_ms, d.d_cf.cf_heartbeat_ms);
 	if (drain) {
 		/* Stop claiming early enough that the last requests finish
 		 * (timeout + 1 s) inside the budget, so a cron run never

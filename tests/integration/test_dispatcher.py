@@ -186,6 +186,9 @@ sql("UPDATE deliveries SET status = 'paused' WHERE status = 'pending'")
 def claim_sql(name, endpoint=0):
     src = open(os.path.join(TOP, "src", "dispatcher", "claim.c")).read()
     m = re.search(name + r"\[\]\s*=\s*((?:\s*\"[^\"]*\")+)\s*;", src)
+    if m is None:       # a macro: its quoted lines
+        macro = re.search(name + r"\[\]\s*=\s*(\w+);", src).group(1)
+        m = re.search(r"#define " + macro + r"((?:\s*\\\s*\"[^\"]*\")+)", src)
     return ("".join(re.findall(r"\"([^\"]*)\"", m.group(1)))
             .replace("LIMIT ?", "LIMIT 100").replace("endpoint_id = ?", "endpoint_id = %d" % endpoint))
 
