@@ -170,25 +170,78 @@ sql_poll_close() {
 	wait "$pid" 2>/dev/null
 }
 
-write_config() {	# write_config FILE DB_PORT WAKE_PORT [extra delivery lines]
-	local file=$1 dbport=$2 wake=$3 extra=${4:-}
-	cat >"$file" <<-EOF
-		; written by tests/bench/run
-		[database]
-		host = 127.0.0.1
-		port = $dbport
-		user = webhooks
-		password = webhooks-bench
-		name = webhooks
+# write_config FILE DB_PORT WAKE_PORT [SECTION.KEY=VALUE]...: the
+# configuration `make install` ships (webhooks.conf.sample) with only
+# what a private run must change: the [database] keys,
+# allow_private_networks (the receiver is on loopback) and wake_address.
+# Every other key keeps the sample's line, set or commented out, so the
+# programs run with the shipped defaults.  Each SECTION.KEY=VALUE after
+# that replaces the key's line (commented or not), or is added to the
+# section; a row measured so says which default it changes.
+write_config() {
+	local file=$1 dbport=$2 wake=$3
+	shift 3
+	awk -v ov="$(printf '%s\n' \
+		database.host=127.0.0.1 "database.port=$dbport" \
+		database.user=webhooks database.password=webhooks-bench \
+		database.name=webhooks delivery.allow_private_networks=yes \
+		"delivery.wake_address=127.0.0.1:$wake" "$@")" '
+	function flush(   k) {
+		for (k in val)
+			if (!(k in used) && index(k, sec ".") == 1) {
+				print substr(k, length(sec) + 2) " = " val[k]
+				used[k] = 1
+			}
+	}
+	BEGIN {
+		n = split(ov, l, "\n")
+		for (i = 1; i <= n; i++)
+			if ((e = index(l[i], "=")) > 0)
+				val[substr(l[i], 1, e - 1)] = substr(l[i], e + 1)
+		print "; written by tests/bench/run from webhooks.conf.sample"
+	}
+	/^[ \t]*$/ { blank++; next }
+	/^\[[a-z]+\]/ { flush() }
+	{ for (; blank > 0; blank--) print "" }
+	/^\[[a-z]+\]/ {
+		sec = substr($0, 2, index($0, "]") - 2)
+		print
+		next
+	}
+	match($0, /^;?[ \t]*[a-z_]+[ \t]*=/) {
+		k = $0
+		sub(/^;?[ \t]*/, "", k)
+		sub(/[ \t]*=.*/, "", k)
+		if ((sec "." k) in val) {
+			print k " = " val[sec "." k]
+			used[sec "." k] = 1
+			next
+		}
+	}
+	{ print }
+	END { flush(); for (; blank > 0; blank--) print "" }
+	' "$TOP/webhooks.conf.sample" >"$file" || die "cannot write $file"
+}
 
-		[delivery]
-		allow_private_networks = yes
-		wake_address = 127.0.0.1:$wake
-		$extra
-
-		[ingest]
-		max_body = 1MiB
-	EOF
+# conf_value FILE SECTION KEY: the key's value in FILE, from its line
+# whether set or commented out (the sample shows every default), without
+# its comment; empty when there is no such line.
+conf_value() {
+	awk -v want="$2" -v key="$3" '
+	/^\[[a-z]+\]/ { sec = substr($0, 2, index($0, "]") - 2); next }
+	sec == want {
+		l = $0
+		sub(/^;?[ \t]*/, "", l)
+		if (index(l, key) != 1) next
+		l = substr(l, length(key) + 1)
+		if (l !~ /^[ \t]*=/) next
+		sub(/^[ \t]*=[ \t]*/, "", l)
+		sub(/[ \t]*;.*/, "", l)
+		v = l
+		if (set) next
+		if ($0 !~ /^;/) set = 1
+	}
+	END { print v }' "$1"
 }
 
 # ---------------------------------------------------------------- lighttpd

@@ -1,12 +1,22 @@
 /* receiver: a fast HTTP/1.1 sink for the benchmarks.
  *
  *   receiver [-p PORT] [-s STATUS] [-o FILE] [-H HEADER] [-P PORTFILE]
+ *            [-d MS[:PREFIX]]... [-x PREFIX]...
  *
  * One thread, epoll, non-blocking sockets, keep-alive and pipelining.
  * Reads each request's headers and its body (Content-Length or chunked,
  * answering "Expect: 100-continue"), then answers STATUS (200) with an
  * empty body.  It listens on 127.0.0.1:PORT (0, the default, picks a free
  * port) and prints "port=N" on stdout, and to PORTFILE when given.
+ *
+ * Slow and hanging endpoints, by the request's path:
+ *   -d MS[:PREFIX]  answer MS milliseconds after the request is complete,
+ *                   for paths starting with PREFIX (every path without);
+ *   -x PREFIX       never answer paths starting with PREFIX: the
+ *                   connection stays open until the client closes it.
+ * Both repeat; the first that matches counts.  A held request holds only
+ * its own connection (later requests pipelined on it wait their turn, as
+ * HTTP/1.1 wants); the others go on, the delays running off one timerfd.
  *
  * With -o FILE it records, for every request carrying HEADER
  * (X-Momentumpro-Delivery), the header's value and the arrival time of
@@ -22,6 +32,7 @@
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -42,6 +53,7 @@
 #define READ_CHUNK	(64 * 1024)
 #define MAX_EVENTS	256
 #define MAX_VALUE	128
+#define MAX_RULES	16
 
 struct conn {
 	int	 c_fd;
@@ -55,6 +67,20 @@ struct conn {
 	int	 c_close;	/* close once the output is flushed */
 	int	 c_continued;	/* 100 Continue sent for the current request */
 	int	 c_wantout;	/* EPOLLOUT is armed */
+	int	 c_held;	/* HELD_*: an answer is delayed or never comes */
+	int	 c_held_close;	/* close after the delayed answer */
+	int64_t	 c_due;		/* monotonic ms of the delayed answer */
+	struct conn *c_tprev;	/* the timer list, soonest first */
+	struct conn *c_tnext;
+};
+
+enum { HELD_NO, HELD_DELAY, HELD_NEVER };
+
+/* -d and -x: a path prefix and its delay in ms, -1 for never. */
+struct rule {
+	const char	*ru_prefix;
+	size_t		 ru_len;
+	long		 ru_ms;
 };
 
 struct record {
@@ -74,6 +100,10 @@ static size_t		 names_len, names_cap;
 static unsigned long long nrequests;
 static char		 response[128];
 static size_t		 response_len;
+static struct rule	 rules[MAX_RULES];
+static size_t		 nrules;
+static int		 tfd = -1;
+static struct conn	*timers_head, *timers_tail;
 
 static void *
 xrealloc(void *p, size_t n)
@@ -94,6 +124,90 @@ now_usec(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Arms the timerfd for the soonest delayed answer, or disarms it. */
+static void
+timers_arm(void)
+{
+	struct itimerspec	 its;
+
+	memset(&its, 0, sizeof(its));
+	if (timers_head != NULL) {
+		its.it_value.tv_sec = timers_head->c_due / 1000;
+		its.it_value.tv_nsec = (timers_head->c_due % 1000) * 1000000;
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			its.it_value.tv_nsec = 1;
+	}
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
+		perror("receiver: timerfd_settime");
+}
+
+/* Into the list, soonest first: with one delay per path the new one is
+ * almost always the last. */
+static void
+timer_add(struct conn *c)
+{
+	struct conn	*p = timers_tail;
+
+	while (p != NULL && p->c_due > c->c_due)
+		p = p->c_tprev;
+	c->c_tprev = p;
+	c->c_tnext = p != NULL ? p->c_tnext : timers_head;
+	if (c->c_tnext != NULL)
+		c->c_tnext->c_tprev = c;
+	else
+		timers_tail = c;
+	if (p != NULL)
+		p->c_tnext = c;
+	else
+		timers_head = c;
+	if (timers_head == c)
+		timers_arm();
+}
+
+static void
+timer_del(struct conn *c)
+{
+	if (c->c_held != HELD_DELAY)
+		return;
+	if (c->c_tprev != NULL)
+		c->c_tprev->c_tnext = c->c_tnext;
+	else
+		timers_head = c->c_tnext;
+	if (c->c_tnext != NULL)
+		c->c_tnext->c_tprev = c->c_tprev;
+	else
+		timers_tail = c->c_tprev;
+	c->c_tprev = c->c_tnext = NULL;
+}
+
+/* The rule for a request line's path: NULL for an answer at once. */
+static const struct rule *
+rule_for(const char *line, size_t len)
+{
+	const char	*path, *end;
+	size_t		 i;
+
+	if (nrules == 0 || (path = memchr(line, ' ', len)) == NULL)
+		return NULL;
+	path++;
+	if ((end = memchr(path, ' ', (size_t)(line + len - path))) == NULL)
+		end = line + len;
+	for (i = 0; i < nrules; i++)
+		if ((size_t)(end - path) >= rules[i].ru_len &&
+		    memcmp(path, rules[i].ru_prefix, rules[i].ru_len) == 0)
+			return &rules[i];
+	return NULL;
 }
 
 static void
@@ -143,6 +257,7 @@ dump(void)
 static void
 conn_free(struct conn *c)
 {
+	timer_del(c);
 	close(c->c_fd);	/* also removes it from the epoll set */
 	free(c->c_in);
 	free(c->c_out);
@@ -275,16 +390,18 @@ static int
 process(struct conn *c)
 {
 	const char	*end, *line, *eol, *v, *recv_v;
-	size_t		 hlen, blen, total, len, vlen, recv_len, clen;
+	const struct rule *ru;
+	size_t		 hlen, blen, total, len, vlen, recv_len, clen, rlen;
 	int		 chunked, keepalive, expect, have_cl, http10;
 	char		 tmp[32];
 
-	while (c->c_inlen > 0) {
+	while (c->c_inlen > 0 && c->c_held == HELD_NO) {
 		end = memmem(c->c_in, c->c_inlen, "\r\n\r\n", 4);
 		if (end == NULL)
 			return c->c_inlen > MAX_HEAD ? -1 : 0;
 		hlen = (size_t)(end - c->c_in) + 4;
 		eol = memmem(c->c_in, hlen, "\r\n", 2);
+		rlen = (size_t)(eol - c->c_in);	/* the request line */
 		http10 = eol - c->c_in >= 8 &&
 		    memcmp(eol - 8, "HTTP/1.0", 8) == 0;
 		keepalive = !http10;
@@ -342,8 +459,24 @@ process(struct conn *c)
 		nrequests++;
 		if (recv_v != NULL)
 			record(recv_v, recv_len);
-		out_add(c, response, response_len);
 		c->c_continued = 0;
+		ru = rule_for(c->c_in, rlen);
+		if (ru != NULL) {
+			/* The answer waits (or never comes); the input
+			 * after this request waits with it. */
+			memmove(c->c_in, c->c_in + total, c->c_inlen - total);
+			c->c_inlen -= total;
+			if (ru->ru_ms < 0) {
+				c->c_held = HELD_NEVER;
+				return 0;
+			}
+			c->c_held = HELD_DELAY;
+			c->c_held_close = !keepalive;
+			c->c_due = mono_ms() + ru->ru_ms;
+			timer_add(c);
+			return 0;
+		}
+		out_add(c, response, response_len);
 		if (!keepalive) {
 			c->c_close = 1;
 			c->c_inlen = 0;
@@ -388,6 +521,33 @@ fail:
 	conn_free(c);
 }
 
+/* The delayed answers now due, then what their connections had waiting.
+ * Called after a batch of events, so a connection it frees cannot come
+ * up later in the same batch. */
+static void
+on_timer(void)
+{
+	struct conn	*c;
+	uint64_t	 ticks;
+	int64_t		 now;
+
+	while (read(tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
+		;
+	now = mono_ms();
+	while ((c = timers_head) != NULL && c->c_due <= now) {
+		timer_del(c);
+		c->c_held = HELD_NO;
+		out_add(c, response, response_len);
+		if (c->c_held_close) {
+			c->c_close = 1;
+			c->c_inlen = 0;
+		}
+		if ((!c->c_close && process(c) == -1) || flush_out(c) == -1)
+			conn_free(c);
+	}
+	timers_arm();
+}
+
 static void
 on_accept(int lfd)
 {
@@ -425,7 +585,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: receiver [-p PORT] [-s STATUS] [-o FILE] "
-	    "[-H HEADER] [-P PORTFILE]\n");
+	    "[-H HEADER] [-P PORTFILE] [-d MS[:PREFIX]]... [-x PREFIX]...\n");
 	exit(2);
 }
 
@@ -441,9 +601,11 @@ main(int argc, char **argv)
 	FILE			*pf;
 	int			 ch, lfd, sfd, i, n, one = 1, status = 200;
 	long			 port = 0;
-	static int		 lmark, smark;
+	char			*e;
+	static int		 lmark, smark, tmark;
+	int			 timer_due;
 
-	while ((ch = getopt(argc, argv, "p:s:o:H:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:s:o:H:P:d:x:")) != -1) {
 		switch (ch) {
 		case 'p':
 			port = strtol(optarg, NULL, 10);
@@ -458,6 +620,24 @@ main(int argc, char **argv)
 		case 'o': rec_path = optarg; break;
 		case 'H': rec_header = optarg; break;
 		case 'P': portfile = optarg; break;
+		case 'd':
+		case 'x':
+			if (nrules == MAX_RULES)
+				usage();
+			if (ch == 'x') {
+				rules[nrules].ru_ms = -1;
+				rules[nrules].ru_prefix = optarg;
+			} else {
+				rules[nrules].ru_ms = strtol(optarg, &e, 10);
+				if (e == optarg || rules[nrules].ru_ms < 0 ||
+				    (*e != '\0' && *e != ':'))
+					usage();
+				rules[nrules].ru_prefix = *e == ':' ? e + 1 :
+				    "";
+			}
+			rules[nrules].ru_len = strlen(rules[nrules].ru_prefix);
+			nrules++;
+			break;
 		default: usage();
 		}
 	}
@@ -516,6 +696,13 @@ main(int argc, char **argv)
 	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
 	ev.data.ptr = &smark;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	if ((tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) == -1) {
+		perror("receiver: timerfd_create");
+		return 1;
+	}
+	ev.data.ptr = &tmark;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
 
 	for (;;) {
 		n = epoll_wait(epfd, evs, MAX_EVENTS, -1);
@@ -525,9 +712,12 @@ main(int argc, char **argv)
 			perror("receiver: epoll_wait");
 			return 1;
 		}
+		timer_due = 0;
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &lmark)
 				on_accept(lfd);
+			else if (evs[i].data.ptr == &tmark)
+				timer_due = 1;
 			else if (evs[i].data.ptr == &smark) {
 				while (read(sfd, &si, sizeof(si)) ==
 				    (ssize_t)sizeof(si)) {
@@ -548,5 +738,7 @@ main(int argc, char **argv)
 					conn_free(evs[i].data.ptr);
 			}
 		}
+		if (timer_due)
+			on_timer();
 	}
 }

@@ -2,7 +2,10 @@
 """Arithmetic and formatting for tests/bench/run (standard library only).
 
   report.py table ROWS [JSON]     print the result table; write JSON too
-  report.py latency ARRIVALS SENT  ingest-commit -> receiver percentiles
+  report.py latency ARRIVALS SENT [MISSING_MS]
+                                   ingest-commit -> receiver percentiles
+  report.py resent ARRIVALS IDS SINCE_USEC
+                                   which of IDS arrived at or after SINCE
 
 ROWS is tab-separated: name, value, unit, baseline, op, target, note,
 where op is "ratio>=" (ratio = value / baseline at least target),
@@ -10,7 +13,15 @@ where op is "ratio>=" (ratio = value / baseline at least target),
 
 ARRIVALS is the receiver's "DELIVERY-ID USEC" lines; SENT is
 "DELIVERY-ID EPOCH-SECONDS" (deliveries.created_at with milliseconds).
-The first arrival of each id counts; ids never seen are reported missing.
+The first arrival of each id counts; ids never seen are reported missing,
+and with MISSING_MS they count in the percentiles with that latency (a
+lower bound: they had not arrived when the run stopped waiting).
+
+resent reads IDS, one delivery id a line, and prints
+  ids=N arrived=M first_usec= last_usec=
+where arrived counts the ids with an arrival at or after SINCE_USEC, and
+first_usec and last_usec are the earliest and latest of those ids' first
+such arrivals (0 when none).
 """
 import json
 import sys
@@ -85,7 +96,7 @@ def table(rows_path, json_path=None):
             f.write("\n")
 
 
-def latency(arrivals_path, sent_path):
+def latency(arrivals_path, sent_path, missing_ms=None):
     first = {}
     with open(arrivals_path) as f:
         for line in f:
@@ -106,6 +117,8 @@ def latency(arrivals_path, sent_path):
                 lat.append((first[p[0]] - float(p[1])) * 1000.0)
             else:
                 missing += 1
+                if missing_ms is not None:
+                    lat.append(missing_ms)
     lat.sort()
 
     def pct(q):
@@ -118,11 +131,34 @@ def latency(arrivals_path, sent_path):
              lat[-1] if lat else 0.0))
 
 
+def resent(arrivals_path, ids_path, since):
+    want = set()
+    with open(ids_path) as f:
+        for line in f:
+            if line.strip():
+                want.add(line.split()[0])
+    first = {}
+    with open(arrivals_path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) != 2 or p[0] not in want:
+                continue
+            t = int(p[1])
+            if t >= since and (p[0] not in first or t < first[p[0]]):
+                first[p[0]] = t
+    v = first.values()
+    print("ids=%d arrived=%d first_usec=%d last_usec=%d"
+          % (len(want), len(first), min(v) if v else 0, max(v) if v else 0))
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "table":
         table(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
-    elif len(sys.argv) == 4 and sys.argv[1] == "latency":
-        latency(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "latency":
+        latency(sys.argv[2], sys.argv[3],
+                float(sys.argv[4]) if len(sys.argv) == 5 else None)
+    elif len(sys.argv) == 5 and sys.argv[1] == "resent":
+        resent(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.stderr.write(__doc__)
         sys.exit(2)
