@@ -185,6 +185,7 @@ struct due {
 	unsigned long long	 du_id;
 	unsigned long long	 du_tenant;
 	unsigned		 du_room;	/* may take at most */
+	unsigned		 du_mine;	/* held here */
 	unsigned		 du_want;	/* allotted */
 	int			 du_locked;	/* ours for this claim */
 };
@@ -325,8 +326,12 @@ allot(struct due *v, size_t n, const struct claim_room *room,
 			}
 		}
 	} while (progress && given < total);
+	/* Due rows stay behind for want of the claim's or the tenant's
+	 * room, or of the endpoint's while this dispatcher holds some of
+	 * it: claim again as those are done. */
 	for (i = 0; i < n; i++)
-		if (v[i].du_locked && v[i].du_want < v[i].du_room)
+		if (v[i].du_locked && (v[i].du_want < v[i].du_room ||
+		    (v[i].du_room == 0 && v[i].du_mine > 0)))
 			*more = 1;
 	free(tv);
 	free(order);
@@ -352,6 +357,7 @@ set_room(struct due *v, size_t n, const struct dbres *others,
 				theirs = (unsigned)dbres_int(others, k, 1);
 		h = held_find(room->cr_eps, room->cr_neps, v[i].du_id);
 		mine = h != NULL ? h->ch_n : 0;
+		v[i].du_mine = mine;
 		/* Alone on an endpoint, a dispatcher holds a window of
 		 * deliveries and keeps at most endpoint_concurrency in
 		 * flight; shared, all of them together hold no more than

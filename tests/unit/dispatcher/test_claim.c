@@ -16,6 +16,7 @@ struct ep_case {
 	unsigned		 room;
 	int			 locked;
 	unsigned		 want;		/* expected */
+	unsigned		 mine;
 };
 
 struct allot_case {
@@ -33,29 +34,37 @@ struct allot_case {
 static const struct allot_case allot_cases[] = {
 	{ "one endpoint takes its whole room when the claim allows",
 	    100, 64, { { 0 } }, 0,
-	    { { 1, 1, 32, 1, 32 } }, 1, 32, 0 },
+	    { { 1, 1, 32, 1, 32, 0 } }, 1, 32, 0 },
 	{ "the claim's total caps one endpoint, and says more is due",
 	    10, 64, { { 0 } }, 0,
-	    { { 1, 1, 32, 1, 10 } }, 1, 10, 1 },
+	    { { 1, 1, 32, 1, 10, 0 } }, 1, 10, 1 },
 	{ "tenants take turns: a tenant with one endpoint gets as much as "
 	    "one with four",
 	    8, 64, { { 0 } }, 0,
-	    { { 1, 1, 8, 1, 1 }, { 2, 1, 8, 1, 1 }, { 3, 1, 8, 1, 1 },
-	      { 4, 1, 8, 1, 1 }, { 5, 2, 8, 1, 4 } }, 5, 8, 1 },
+	    { { 1, 1, 8, 1, 1, 0 }, { 2, 1, 8, 1, 1, 0 }, { 3, 1, 8, 1, 1, 0 },
+	      { 4, 1, 8, 1, 1, 0 }, { 5, 2, 8, 1, 4, 0 } }, 5, 8, 1 },
 	{ "a tenant's held deliveries count against its window",
 	    100, 16, { { 1, 14, 0 } }, 1,
-	    { { 1, 1, 8, 1, 1 }, { 2, 1, 8, 1, 1 }, { 3, 2, 8, 1, 8 } }, 3,
+	    { { 1, 1, 8, 1, 1, 0 }, { 2, 1, 8, 1, 1, 0 }, { 3, 2, 8, 1, 8, 0 } }, 3,
 	    10, 1 },
 	{ "an endpoint another dispatcher is claiming (not locked) gets "
 	    "nothing",
 	    100, 64, { { 0 } }, 0,
-	    { { 1, 1, 8, 0, 0 }, { 2, 1, 8, 1, 8 } }, 2, 8, 0 },
+	    { { 1, 1, 8, 0, 0, 0 }, { 2, 1, 8, 1, 8, 0 } }, 2, 8, 0 },
 	{ "an endpoint without room gets nothing, its siblings are served",
 	    100, 64, { { 0 } }, 0,
-	    { { 1, 1, 0, 1, 0 }, { 2, 1, 5, 1, 5 } }, 2, 5, 0 },
+	    { { 1, 1, 0, 1, 0, 0 }, { 2, 1, 5, 1, 5, 0 } }, 2, 5, 0 },
+	{ "an endpoint whose window this dispatcher holds: nothing now, "
+	    "but more is due once those are done",
+	    100, 64, { { 0 } }, 0,
+	    { { 1, 1, 0, 1, 0, 32 } }, 1, 0, 1 },
+	{ "an endpoint others hold in full: nothing, and not for us to "
+	    "come back to",
+	    100, 64, { { 0 } }, 0,
+	    { { 1, 1, 0, 1, 0, 0 } }, 1, 0, 0 },
 	{ "room left over by a tenant at its window goes to the next",
 	    12, 8, { { 1, 6, 0 } }, 1,
-	    { { 1, 1, 8, 1, 2 }, { 2, 2, 8, 1, 8 } }, 2, 10, 1 },
+	    { { 1, 1, 8, 1, 2, 0 }, { 2, 2, 8, 1, 8, 0 } }, 2, 10, 1 },
 };
 
 static void
@@ -77,6 +86,7 @@ run_allot(const struct allot_case *c)
 		v[i].du_tenant = c->eps[i].tenant;
 		v[i].du_room = c->eps[i].room;
 		v[i].du_locked = c->eps[i].locked;
+		v[i].du_mine = c->eps[i].mine;
 	}
 	given = allot(v, c->neps, &room, c->total, &more);
 	for (i = 0; i < c->neps; i++)
