@@ -55,7 +55,7 @@ static const char claim_others_sql[] =
  * SKIP LOCKED lets dispatchers claim side by side without waiting on
  * each other's rows. */
 #define SELECT_DUE \
-    "SELECT id FROM deliveries FORCE INDEX (deliveries_due)" \
+    "SELECT id, endpoint_id FROM deliveries FORCE INDEX (deliveries_due)" \
     " WHERE status = _utf8mb4'pending' COLLATE utf8mb4_bin AND endpoint_id = ?" \
     " AND next_attempt_at <= NOW(3)" \
     " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED"
@@ -186,6 +186,7 @@ struct due {
 	unsigned long long	 du_tenant;
 	unsigned		 du_room;	/* may take at most */
 	unsigned		 du_mine;	/* held here */
+	unsigned		 du_got;	/* claimed */
 	unsigned		 du_want;	/* allotted */
 	int			 du_locked;	/* ours for this claim */
 };
@@ -420,14 +421,17 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 		others = NULL;
 		allot(v, n, room, total, more);
 		buf_putc(ids, '[');
+		for (i = 0; i < n; i++)
+			v[i].du_got = 0;
 		for (i = 0; i < n;) {
 			unsigned long long	 ep[ARMS] = { 0 };
 			long long		 lim[ARMS] = { 0 };
-			size_t			 a;
+			size_t			 a, at[ARMS], x;
 
 			for (a = 0; a < ARMS && i < n; i++) {
 				if (v[i].du_want == 0)
 					continue;
+				at[a] = i;
 				ep[a] = v[i].du_id;
 				lim[a++] = v[i].du_want;
 				/* All it has room for: there may be more; a
@@ -442,9 +446,14 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 			    ep[2], lim[2], ep[3], lim[3], ep[4], lim[4], ep[5],
 			    lim[5], ep[6], lim[6], ep[7], lim[7]) == -1)
 				goto fail;
-			for (k = 0; k < r->r_nrow; k++)
+			for (k = 0; k < r->r_nrow; k++) {
 				buf_printf(ids, "%s%s", got++ ? "," : "",
 				    dbres_get(r, k, 0));
+				for (x = 0; x < a; x++)
+					if (ep[x] == (unsigned long long)
+					    dbres_int(r, k, 1))
+						v[at[x]].du_got++;
+			}
 			dbres_free(r);
 			r = NULL;
 		}
@@ -474,29 +483,63 @@ err:
 	return -1;
 }
 
+void
+claim_cache_free(struct claim_cache *c)
+{
+	free(c->cc_due);
+	c->cc_due = NULL;
+	c->cc_n = 0;
+}
+
+/* After a claim: an endpoint that gave fewer rows than it was asked
+ * for has no more due, and leaves the cache. */
+static void
+cache_prune(struct claim_cache *c)
+{
+	size_t	 i, k;
+
+	for (i = 0, k = 0; i < c->cc_n; i++)
+		if (!(c->cc_due[i].du_locked && c->cc_due[i].du_want > 0 &&
+		    c->cc_due[i].du_got < c->cc_due[i].du_want))
+			c->cc_due[k++] = c->cc_due[i];
+	c->cc_n = k;
+}
+
 int
 claim_batch(struct db *db, const struct conf *cf, const char *id,
-    const struct claim_room *room, struct job **out, int *more)
+    const struct claim_room *room, struct claim_cache *cache,
+    struct job **out, int *more)
 {
 	struct dbres		*r;
 	struct buf		 ids;
 	struct job		*head = NULL, **tail = &head;
-	struct due		*v = NULL;
 	unsigned long long	 token = new_token();
 	size_t			 i;
-	int			 n, ndue;
+	int			 n, ndue, looked = 0;
 
 	*out = NULL;
 	*more = 0;
 	if (room->cr_total == 0)
 		return 0;
-	if ((ndue = due_endpoints(db, &v)) <= 0) {
-		free(v);
-		return ndue;
+	if (room->cr_rediscover || cache->cc_n == 0) {
+		claim_cache_free(cache);
+		if ((ndue = due_endpoints(db, &cache->cc_due)) <= 0)
+			return ndue;
+		cache->cc_n = (size_t)ndue;
+		looked = 1;
 	}
 	buf_init(&ids);
-	n = claim_mark(db, cf, id, room, v, (size_t)ndue, token, &ids, more);
-	free(v);
+	n = claim_mark(db, cf, id, room, cache->cc_due, cache->cc_n, token,
+	    &ids, more);
+	if (n > 0)
+		cache_prune(cache);
+	else {
+		/* Nothing from what the last look found: look anew next
+		 * time, and say so now if this claim did not. */
+		claim_cache_free(cache);
+		if (n == 0 && !looked)
+			*more = 1;
+	}
 	if (n <= 0) {
 		buf_free(&ids);
 		return n;

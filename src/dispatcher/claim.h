@@ -65,7 +65,21 @@ struct claim_room {
 	size_t			 cr_neps;
 	struct claim_held	*cr_tenants;	/* held per tenant, by id */
 	size_t			 cr_ntenants;
+	int			 cr_rediscover;	/* look for due endpoints
+						   anew, not only in the cache */
 };
+
+/* The endpoints the last look found due, kept by the claimer between
+ * claims: while a backlog drains, a claim goes back to them without a
+ * new look (woken by ingest, a retry falling due or the poll interval,
+ * it looks anew). */
+struct due;
+struct claim_cache {
+	struct due		*cc_due;
+	size_t			 cc_n;
+};
+
+void	 claim_cache_free(struct claim_cache *);
 
 /* Claim due deliveries for dispatcher id, as room allows: tenants take
  * turns, then the endpoints of each, the oldest due first; an endpoint
@@ -77,7 +91,8 @@ struct claim_room {
  * whether the server is away).  *more is set when due deliveries were
  * left for want of room.  Deadlocks are retried inside. */
 int	 claim_batch(struct db *, const struct conf *, const char *id,
-	    const struct claim_room *, struct job **out, int *more);
+	    const struct claim_room *, struct claim_cache *,
+	    struct job **out, int *more);
 
 struct dbres;
 /* The first column of every row of r as such an array, into out. */

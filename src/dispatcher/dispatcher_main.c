@@ -131,6 +131,7 @@ struct disp {
 	struct dbworker	 d_hearter;
 	struct heart	*d_heart;
 	int64_t		 d_next_retention;	/* the claimer's */
+	struct claim_cache d_cache;		/* the claimer's */
 
 	/* Written by the sending thread, read by the heart. */
 	atomic_uint	 d_st_in_flight;
@@ -325,7 +326,7 @@ claimer_main(void *arg)
 			more = 0;
 			room.cr_total = want;
 			if ((n = claim_batch(w->w_db, &d->d_cf, d->d_id, &room,
-			    &jobs, &more)) == -1)
+			    &d->d_cache, &jobs, &more)) == -1)
 				db_failed(d, w, now, &s->dbs_claim_at);
 			else
 				db_ok(d, w, &s->dbs_claim_at);
@@ -496,15 +497,14 @@ free_slots(const struct disp *d)
 	return held < window(d) ? window(d) - held : 0;
 }
 
-/* While a backlog lasts, claim again once some jobs are done: half an
- * endpoint's concurrency, so that one busy endpoint is fed before its
- * waiting jobs run out, without a claim per finished request. */
+/* While a backlog lasts, claim again once twice an endpoint's
+ * concurrency of jobs are done: a fast endpoint holds more than that
+ * (send.c, ep_window), so it is fed before its waiting jobs run out,
+ * and each claim takes a batch rather than a job or two. */
 static size_t
 refill_threshold(const struct disp *d)
 {
-	size_t	 n = d->d_cf.cf_endpoint_concurrency / 2;
-
-	return n > 0 ? n : 1;
+	return (size_t)d->d_cf.cf_endpoint_concurrency * 2;
 }
 
 static int
@@ -521,10 +521,15 @@ ask_claim(struct disp *d, int64_t now)
 {
 	struct claim_room	 room;
 	size_t			 max = free_slots(d);
+	int			 look;
 
 	if (d->d_stopping || d->d_asked > 0 || now < d->d_db_at || max == 0 ||
 	    !claim_now(d, now))
 		return;
+	/* Anything but a backlog's refill may have made new endpoints
+	 * due. */
+	look = d->d_wake || now >= d->d_next_poll ||
+	    now >= due_top(&d->d_due) || send_busy(d->d_snd) == 0;
 	if (max > d->d_cf.cf_claim_batch)
 		max = d->d_cf.cf_claim_batch;
 	d->d_wake = 0;
@@ -534,6 +539,7 @@ ask_claim(struct disp *d, int64_t now)
 	while (due_top(&d->d_due) <= now)
 		due_pop(&d->d_due);
 	memset(&room, 0, sizeof(room));
+	room.cr_rediscover = look;
 	room.cr_ep_cap = d->d_cf.cf_endpoint_concurrency;
 	room.cr_tenant_window = send_tenant_cap(&d->d_cf) * 2;
 	send_room(d->d_snd, &room);
@@ -793,6 +799,7 @@ db_stop(struct disp *d)
 	pthread_join(d->d_hearter.w_thread, NULL);
 	free(s->dbs_room.cr_eps);
 	free(s->dbs_room.cr_tenants);
+	claim_cache_free(&d->d_cache);
 	pthread_cond_destroy(&s->dbs_cv);
 	pthread_mutex_destroy(&s->dbs_mu);
 }

@@ -846,8 +846,8 @@ send_stop(struct sender *s, int abort)
 /*
  * How many jobs an endpoint may hold here when no other dispatcher
  * holds any: endpoint_concurrency in flight, and for an endpoint that
- * answers fast as many again to three times that waiting, so that it
- * is fed between claims.  A slow endpoint (or one not measured yet)
+ * answers fast as many again to seven times that waiting (the faster,
+ * the more), so that it is fed between claims.  A slow endpoint (or one not measured yet)
  * holds no more than it has in flight: a claim's round trip is nothing
  * beside its answer, and jobs waiting behind it would only keep the
  * tenant's budget from its other endpoints.  Never so many that the
@@ -865,8 +865,12 @@ ep_window(const struct sender *s, const struct ep *ep)
 		k = 1;
 	else if (ep->ep_est > 100)
 		k = 2;
+	else if (ep->ep_est > 20)
+		k = 4;
 	else
-		k = kmax < 4 ? kmax : 4;
+		k = 8;
+	if (k > kmax)
+		k = kmax;
 	return cf->cf_endpoint_concurrency * (unsigned)k;
 }
 
