@@ -49,13 +49,18 @@ static const char dead_sql[] =
     "SELECT id FROM dispatchers"
     " WHERE heartbeat_at < NOW(3) - INTERVAL ? MICROSECOND LIMIT 100";
 
-/* This host's dispatchers, by their rows and by the rows they hold
- * (one that died before its first heartbeat has only the latter). */
+/* This host's other dispatchers that have missed a heartbeat or two,
+ * by their rows, and by the rows they hold when they have none (one
+ * that died before its first heartbeat).  A fresh heartbeat vouches for
+ * a dispatcher whose pid this process cannot see (another pid
+ * namespace under the same host name). */
 static const char host_sql[] =
     "SELECT id, pid FROM dispatchers WHERE host = ? AND id <> ?"
+    " AND heartbeat_at < NOW(3) - INTERVAL ? MICROSECOND"
     " UNION SELECT DISTINCT claimed_by, NULL FROM deliveries"
     " FORCE INDEX (deliveries_held)"
-    " WHERE claimed_by LIKE ? AND claimed_by <> ?";
+    " WHERE claimed_by LIKE ? AND claimed_by <> ?"
+    " AND claimed_by NOT IN (SELECT id FROM dispatchers)";
 
 struct heart *
 heart_new(const struct conf *cf, struct db *db, const char *id,
@@ -124,20 +129,18 @@ fail:
 	return -1;
 }
 
-/* At start: this dispatcher's id may have held rows in an earlier life
- * (a reused pid), and dispatchers of this host whose process is gone
- * need no timeout to be known dead. */
+/* Dispatchers of this host whose process is gone need no timeout to be
+ * known dead: a dispatcher restarted after a SIGKILL sends what the
+ * dead one held at once. */
 static long long
-start_sweep(struct heart *h)
+host_sweep(struct heart *h)
 {
 	struct dbres	*r;
 	struct buf	 like;
-	long long	 n, total;
+	long long	 n, total = 0;
 	const char	*id;
 	size_t		 i;
 
-	if ((total = db_exec(h->h_db, release_sql, "s", h->h_id)) == -1)
-		return -1;
 	buf_init(&like);
 	/* The host name is ours, but % and _ in it would be wildcards. */
 	for (id = h->h_host; *id != '\0'; id++) {
@@ -146,8 +149,8 @@ start_sweep(struct heart *h)
 		buf_putc(&like, *id);
 	}
 	buf_puts(&like, ":%");
-	if (db_query(h->h_db, &r, host_sql, "ssss", h->h_host, h->h_id,
-	    buf_cstr(&like), h->h_id) == -1) {
+	if (db_query(h->h_db, &r, host_sql, "ssiss", h->h_host, h->h_id,
+	    h->h_cf->cf_heartbeat_ms * 2000, buf_cstr(&like), h->h_id) == -1) {
 		buf_free(&like);
 		return -1;
 	}
@@ -180,11 +183,16 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 	long long		 n, total = 0, stale_us;
 	size_t			 i;
 
+	/* This dispatcher's id may have held rows in an earlier life (a
+	 * pid reused after a reboot). */
 	if (!h->h_started) {
-		if ((total = start_sweep(h)) == -1)
+		if ((total = db_exec(h->h_db, release_sql, "s", h->h_id)) == -1)
 			goto fail;
 		h->h_started = 1;
 	}
+	if ((n = host_sweep(h)) == -1)
+		goto fail;
+	total += n;
 	if ((n = db_exec(h->h_db, beat_sql, "ssiiiuu", h->h_id, h->h_host,
 	    (long long)h->h_pid, (long long)st->hs_in_flight,
 	    (long long)st->hs_held, st->hs_claimed, st->hs_released)) == -1)
