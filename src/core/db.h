@@ -32,6 +32,11 @@ void		 db_set_session(struct db *, const char *sql);
 /* Affected rows (>= 0) or -1.  A lost connection outside a transaction
  * is reconnected and the statement tried once more. */
 long long	 db_exec(struct db *, const char *sql, const char *types, ...);
+/* DATETIME(3) column as RFC 3339 UTC text ("2026-04-29T14:32:11.123Z");
+ * the session time zone is UTC (db.c), and NULL stays NULL. */
+#define DB_SQL_TIME(col) \
+	"CONCAT(LEFT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
+
 /* A JSON array of ids ("[3,5,8]", one bound parameter) as a table of
  * ids (alias ids, column id): one statement for any number of rows,
  * primary-key lookups when joined, and never a value in the SQL. */

@@ -7,31 +7,105 @@
 
 #include "db.h"
 #include "delivery.h"
-#include "endpoint.h"
 
 /* The columns of enum dl_col up to DC_LAST_DURATION_MS. */
 #define DL_COLS \
 	"d.id, d.event_id, ev.event_type, d.endpoint_id, d.status," \
 	" d.attempts, CASE WHEN d.status = 'pending' THEN " \
-	EP_SQL_TIME("d.next_attempt_at") " END, d.last_status_code," \
-	" d.last_error, " EP_SQL_TIME("d.last_attempt_at") ", " \
-	EP_SQL_TIME("d.created_at") ", d.last_duration_ms"
+	DB_SQL_TIME("d.next_attempt_at") " END, d.last_status_code," \
+	" d.last_error, " DB_SQL_TIME("d.last_attempt_at") ", " \
+	DB_SQL_TIME("d.created_at") ", d.last_duration_ms"
 /* Retention may purge an event before its deliveries: LEFT JOIN. */
 #define DL_FROM \
 	" FROM deliveries d LEFT JOIN events ev ON ev.id = d.event_id"
 
+const char *const delivery_statuses[DL_STATUSES] = {
+	"pending", "paused", "delivered", "failed", "dropped"
+};
+
 int
 delivery_status_ok(const char *s)
 {
-	static const char *const st[] = {
-		"pending", "paused", "delivered", "failed", "dropped"
-	};
 	size_t	 i;
 
-	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++)
-		if (strcmp(s, st[i]) == 0)
+	for (i = 0; i < DL_STATUSES; i++)
+		if (strcmp(s, delivery_statuses[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* Each reads one index range: (endpoint_id, status, id) for the counts,
+ * (endpoint_id, started_at) for a day of attempts. */
+static const char health_counts_sql[] =
+    "SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = ?"
+    " GROUP BY status";
+static const char health_day_sql[] =
+    "SELECT COUNT(*), COALESCE(SUM(status_code BETWEEN 200 AND 299), 0),"
+    " COALESCE(ROUND(AVG(duration_ms)), 0) FROM attempts"
+    " WHERE endpoint_id = ? AND started_at > NOW(3) - INTERVAL 1 DAY";
+static const char health_hours_sql[] =
+    "SELECT TIMESTAMPDIFF(HOUR, NOW(3) - INTERVAL 1 DAY, started_at) AS h,"
+    " COALESCE(SUM(status_code BETWEEN 200 AND 299), 0),"
+    " COUNT(*) - COALESCE(SUM(status_code BETWEEN 200 AND 299), 0)"
+    " FROM attempts WHERE endpoint_id = ?"
+    " AND started_at > NOW(3) - INTERVAL 1 DAY GROUP BY h";
+static const char health_filtered_sql[] =
+    "SELECT COALESCE(SUM(filtered), 0) FROM endpoint_stats"
+    " WHERE endpoint_id = ?";
+static const char health_p95_sql[] =
+    "SELECT duration_ms FROM attempts WHERE endpoint_id = ?"
+    " AND started_at > NOW(3) - INTERVAL 1 DAY"
+    " ORDER BY duration_ms DESC LIMIT 1 OFFSET ?";
+
+int
+delivery_health(struct db *db, unsigned long long endpoint,
+    struct dl_health *h)
+{
+	struct dbres	*r = NULL;
+	long long	 hour;
+	size_t		 i, k;
+	int		 rc = -1;
+
+	memset(h, 0, sizeof(*h));
+	if (db_query(db, &r, health_counts_sql, "u", endpoint) == -1)
+		goto out;
+	for (i = 0; i < r->r_nrow; i++)
+		for (k = 0; k < DL_STATUSES; k++)
+			if (strcmp(dbres_get(r, i, 0), delivery_statuses[k])
+			    == 0)
+				h->dh_count[k] = dbres_int(r, i, 1);
+	dbres_free(r);
+	if (db_query(db, &r, health_day_sql, "u", endpoint) == -1)
+		goto out;
+	h->dh_attempts = dbres_int(r, 0, 0);
+	h->dh_ok = dbres_int(r, 0, 1);
+	h->dh_avg_ms = dbres_int(r, 0, 2);
+	dbres_free(r);
+	if (db_query(db, &r, health_hours_sql, "u", endpoint) == -1)
+		goto out;
+	for (i = 0; i < r->r_nrow; i++) {
+		hour = dbres_int(r, i, 0);
+		if (hour < 0 || hour > 23)
+			continue;
+		h->dh_hour_ok[hour] = dbres_int(r, i, 1);
+		h->dh_hour_bad[hour] = dbres_int(r, i, 2);
+	}
+	dbres_free(r);
+	if (db_query(db, &r, health_filtered_sql, "u", endpoint) == -1)
+		goto out;
+	h->dh_filtered = dbres_int(r, 0, 0);
+	dbres_free(r);
+	r = NULL;
+	if (h->dh_attempts > 0) {
+		if (db_query(db, &r, health_p95_sql, "ui", endpoint,
+		    h->dh_attempts / 20) == -1)
+			goto out;
+		h->dh_p95_ms = r->r_nrow > 0 ? dbres_int(r, 0, 0) : 0;
+	}
+	rc = 0;
+out:
+	dbres_free(r);
+	return rc;
 }
 
 enum dl_err
@@ -45,14 +119,6 @@ delivery_list(struct db *db, unsigned long long tenant,
 
 	*rows = NULL;
 	*more = 0;
-	switch (endpoint_owned(db, tenant, endpoint, 0)) {
-	case EP_OK:
-		break;
-	case EP_NOTFOUND:
-		return DL_NOTFOUND;
-	default:
-		return DL_DB;
-	}
 	if (before == 0)
 		before = UINT64_MAX;
 	/* One row more than asked says whether there is a next page.  Two
@@ -99,7 +165,7 @@ delivery_get(struct db *db, unsigned long long tenant, unsigned long long id,
 	}
 	/* Bounded: a delivery makes at most a handful of scheduled
 	 * attempts, but manual redeliveries could add any number. */
-	if (db_query(db, attempts, "SELECT id, " EP_SQL_TIME("started_at")
+	if (db_query(db, attempts, "SELECT id, " DB_SQL_TIME("started_at")
 	    ", duration_ms, status_code, error, response_snippet,"
 	    " request_headers FROM attempts WHERE delivery_id = ? ORDER BY id LIMIT 1000",
 	    "u", id) == -1) {

@@ -50,12 +50,34 @@ enum dl_attempt_col {
 	AC_HEADERS		/* the request headers sent, one per line */
 };
 
+/* An endpoint's Health dashboard: deliveries by status, and its
+ * attempts over the last 24 hours. */
+#define DL_STATUSES	5
+struct dl_health {
+	long long	 dh_count[DL_STATUSES];	/* in delivery_statuses order */
+	long long	 dh_attempts;		/* last 24 hours */
+	long long	 dh_ok;			/* ... of them 2xx */
+	long long	 dh_avg_ms;
+	long long	 dh_p95_ms;
+	long long	 dh_hour_ok[24];	/* by hour, oldest first */
+	long long	 dh_hour_bad[24];
+	long long	 dh_filtered;		/* events filtered out, ever */
+};
+
+extern const char *const delivery_statuses[DL_STATUSES];
+
+/* The caller owns the endpoint.  0, or -1 on a database error. */
+int	delivery_health(struct db *, unsigned long long endpoint,
+	    struct dl_health *);
+
 /* pending, paused, delivered, failed or dropped? */
 int	delivery_status_ok(const char *);
 
 /* The endpoint's deliveries with id < before (0: from the newest),
  * newest first, at most limit; status NULL for all.  *more says whether
- * another page follows. */
+ * another page follows.  Only the tenant's rows are listed; whether the
+ * endpoint is the tenant's at all is the caller's to ask
+ * (endpoint_owned), so the two models never call each other back. */
 enum dl_err	delivery_list(struct db *, unsigned long long tenant,
 		    unsigned long long endpoint, const char *status,
 		    unsigned long long before, size_t limit,

@@ -46,9 +46,6 @@ enum emit_err	emit_insert_many(struct db *, const unsigned long long *tenant,
  * no query (its db may then be NULL). */
 void		emit_types_set(const char *const *names,
 		    const char *const *cats, size_t n);
-/* Wake the dispatchers (best effort, one loopback datagram). */
-void		emit_wake(const struct conf *);
-
 /*
  * The statements of the fan-out, shared word for word by emit_insert
  * (with ? parameters) and the outbox procedure webhooks_emit in

@@ -22,8 +22,8 @@
 
 #define EP_COLS \
 	"id, tenant_id, url, description, enabled, disabled_reason," \
-	" standard_webhooks, " EP_SQL_TIME("created_at") ", " \
-	EP_SQL_TIME("updated_at") ", format, pagerduty_key_sealed," \
+	" standard_webhooks, " DB_SQL_TIME("created_at") ", " \
+	DB_SQL_TIME("updated_at") ", format, pagerduty_key_sealed," \
 	" headers_sealed"
 enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS };
 

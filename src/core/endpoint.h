@@ -9,11 +9,6 @@
 struct buf;
 struct db;
 
-/* DATETIME(3) column as RFC 3339 UTC text ("2026-04-29T14:32:11.123Z");
- * the session time zone is UTC (db.c), and NULL stays NULL. */
-#define EP_SQL_TIME(col) \
-	"CONCAT(LEFT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
-
 #define EP_DESC_MAX	500	/* characters */
 #define EP_SECRET_MIN	16
 #define EP_SECRET_MAX	200

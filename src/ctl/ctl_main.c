@@ -23,6 +23,7 @@
 #include "migrate.h"
 #include "util.h"
 #include "version.h"
+#include "wake.h"
 
 static struct conf	 cf;
 static struct db	*db;
@@ -331,7 +332,7 @@ cmd_emit(int argc, char **argv)
 	}
 	if (db_commit(db) == -1)
 		goto out3;
-	emit_wake(&cf);
+	wake_send(&cf);
 	printf("{\"event_id\": %llu, \"deliveries\": %lld}\n", eid, nd);
 	rc = 0;
 out3:
@@ -444,7 +445,7 @@ cmd_redeliver(int argc, char **argv)
 		usage();
 	switch (delivery_redeliver(db, tenant, id)) {
 	case DL_OK:
-		emit_wake(&cf);
+		wake_send(&cf);
 		printf("{\"id\": %llu, \"status\": \"pending\"}\n", id);
 		return 0;
 	case DL_NOTFOUND:

@@ -49,6 +49,7 @@
 #include "send.h"
 #include "util.h"
 #include "version.h"
+#include "wake.h"
 
 #define RETENTION_EVERY_MS	(5 * 60 * 1000)
 #define RETENTION_AGAIN_MS	1000
@@ -664,63 +665,6 @@ sleep_ms(const struct disp *d, int64_t now)
 	return t <= now ? 0 : (int)(t - now);
 }
 
-static void
-drain_fd(int fd)
-{
-	char	 b[64];
-
-	/* Both are non-blocking; read() takes one datagram at a time. */
-	while (read(fd, b, sizeof(b)) > 0)
-		continue;
-}
-
-/* The wake-up socket: ingest sends a datagram after each commit.  Best
- * effort: without it the poll interval alone guarantees progress. */
-static int
-wake_open(const char *addr)
-{
-	struct addrinfo	 hints, *res;
-	char		 host[256];
-	const char	*port;
-	size_t		 hlen;
-	int		 fd, on = 1, rc;
-
-	if (addr == NULL || *addr == '\0')
-		return -1;
-	if ((port = strrchr(addr, ':')) == NULL ||
-	    (hlen = (size_t)(port - addr)) >= sizeof(host)) {
-		log_warn("wake_address %s is not host:port; polling only",
-		    addr);
-		return -1;
-	}
-	memcpy(host, addr, hlen);
-	host[hlen] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if ((rc = getaddrinfo(host, port + 1, &hints, &res)) != 0) {
-		log_warn("wake_address %s: %s; polling only", addr,
-		    gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	/* Several dispatchers on one host may all bind it; the kernel
-	 * hands each datagram to one of them, which is enough. */
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
-		log_warn("wake_address %s: %s; polling only", addr,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
 static int
 signals_init(void)
 {
@@ -826,11 +770,11 @@ run(struct disp *d)
 		send_wait(d->d_snd, sleep_ms(d, util_mono_ms()), fds,
 		    readable, 2);
 		if (readable[0]) {
-			drain_fd(d->d_wake_fd);
+			wake_drain(d->d_wake_fd);
 			d->d_wake = 1;
 		}
 		if (readable[1])
-			drain_fd(sig_pipe[0]);
+			wake_drain(sig_pipe[0]);
 	}
 }
 

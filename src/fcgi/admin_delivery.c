@@ -17,6 +17,7 @@
 #include "jsonw.h"
 #include "payload.h"
 #include "req.h"
+#include "wake.h"
 
 void
 admin_delivery_get(struct req *r)
@@ -163,7 +164,7 @@ admin_delivery_redeliver_post(struct req *r)
 
 	switch (delivery_redeliver(r->r_db, r->r_tenant, r->r_ids[0])) {
 	case DL_OK:
-		emit_wake(r->r_cf);
+		wake_send(r->r_cf);
 		snprintf(loc, sizeof(loc), "/admin/deliveries/%llu?done="
 		    "redelivered", r->r_ids[0]);
 		req_redirect(r, loc);

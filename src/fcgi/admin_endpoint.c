@@ -20,12 +20,9 @@
 #include "html.h"
 #include "req.h"
 #include "util.h"
+#include "wake.h"
 
 #define DELIVERIES_PAGE	25
-
-static const char *const statuses[] = {
-	"pending", "paused", "delivered", "failed", "dropped"
-};
 
 static const char *
 done_notice(const char *done)
@@ -53,21 +50,15 @@ done_notice(const char *done)
 }
 
 static void
-chart(struct buf *b, const struct dbres *hours)
+chart(struct buf *b, const struct dl_health *hh)
 {
-	long long	 ok[24] = { 0 }, bad[24] = { 0 }, max = 1, h;
-	size_t		 i;
+	const long long	*ok = hh->dh_hour_ok, *bad = hh->dh_hour_bad;
+	long long	 max = 1;
 	int		 x, hok, hbad;
 
-	for (i = 0; i < hours->r_nrow; i++) {
-		h = dbres_int(hours, i, 0);
-		if (h < 0 || h > 23)
-			continue;
-		ok[h] = dbres_int(hours, i, 1);
-		bad[h] = dbres_int(hours, i, 2);
-		if (ok[h] + bad[h] > max)
-			max = ok[h] + bad[h];
-	}
+	for (x = 0; x < 24; x++)
+		if (ok[x] + bad[x] > max)
+			max = ok[x] + bad[x];
 	buf_puts(b, "<figure class=\"chart\"><svg viewBox=\"0 0 480 140\" "
 	    "role=\"img\" aria-labelledby=\"chart-title\"><title id=\"chart-"
 	    "title\">Attempts per hour over the last 24 hours: green "
@@ -201,13 +192,12 @@ static void
 endpoint_page(struct req *r, const char *revealed)
 {
 	struct endpoint		 ep;
-	struct dbres		*counts = NULL, *stats = NULL, *hours = NULL;
-	struct dbres		*p95 = NULL, *rows = NULL, *filtered = NULL;
+	struct dbres		*rows = NULL;
+	struct dl_health	 health;
 	struct buf		 b;
 	char			*status = NULL, *before_s = NULL, *done = NULL;
 	const char		*errstr, *note, *st;
 	unsigned long long	 id = r->r_ids[0], before = 0;
-	long long		 total, okn, n;
 	size_t			 i, k;
 	int			 more = 0;
 	enum ep_err		 e;
@@ -235,26 +225,7 @@ endpoint_page(struct req *r, const char *revealed)
 	}
 	done = req_form_get(r->r_query, strlen(r->r_query), "done");
 
-	if (db_query(r->r_db, &counts, "SELECT status, COUNT(*) FROM "
-	    "deliveries WHERE endpoint_id = ? GROUP BY status", "u", id) == -1
-	    || db_query(r->r_db, &stats, "SELECT COUNT(*), COALESCE(SUM("
-	    "status_code BETWEEN 200 AND 299), 0), COALESCE(ROUND(AVG("
-	    "duration_ms)), 0) FROM attempts WHERE endpoint_id = ? AND "
-	    "started_at > NOW(3) - INTERVAL 1 DAY", "u", id) == -1 ||
-	    db_query(r->r_db, &hours, "SELECT TIMESTAMPDIFF(HOUR, NOW(3) - "
-	    "INTERVAL 1 DAY, started_at) AS h, COALESCE(SUM(status_code "
-	    "BETWEEN 200 AND 299), 0), COUNT(*) - COALESCE(SUM(status_code "
-	    "BETWEEN 200 AND 299), 0) FROM attempts WHERE endpoint_id = ? AND "
-	    "started_at > NOW(3) - INTERVAL 1 DAY GROUP BY h", "u", id) == -1 ||
-	    db_query(r->r_db, &filtered, "SELECT COALESCE(SUM(filtered), 0) "
-	    "FROM endpoint_stats WHERE endpoint_id = ?", "u", id) == -1)
-		goto dberr;
-	total = dbres_int(stats, 0, 0);
-	okn = dbres_int(stats, 0, 1);
-	if (total > 0 && db_query(r->r_db, &p95, "SELECT duration_ms FROM "
-	    "attempts WHERE endpoint_id = ? AND started_at > NOW(3) - "
-	    "INTERVAL 1 DAY ORDER BY duration_ms DESC LIMIT 1 OFFSET ?", "ui",
-	    id, total / 20) == -1)
+	if (delivery_health(r->r_db, id, &health) == -1)
 		goto dberr;
 	if (delivery_list(r->r_db, r->r_tenant, id, status, before,
 	    DELIVERIES_PAGE, &rows, &more) != DL_OK)
@@ -279,7 +250,7 @@ endpoint_page(struct req *r, const char *revealed)
 		html_printf(&b, "%s<code>%s</code>", k ? ", " : "",
 		    ep.ep_events[k]);
 	buf_puts(&b, "</dd>\n");
-	integrations(&b, &ep, dbres_int(filtered, 0, 0));
+	integrations(&b, &ep, health.dh_filtered);
 	html_printf(&b, "<dt>Standard Webhooks headers</dt><dd>%s</dd>\n"
 	    "<dt>Secret</dt><dd>", ep.ep_standard_webhooks ? "yes" : "no");
 	if (revealed != NULL)
@@ -318,25 +289,19 @@ endpoint_page(struct req *r, const char *revealed)
 
 	/* Health */
 	buf_puts(&b, "<section><h2>Health</h2>\n<dl class=\"stats\">\n");
-	for (k = 0; k < sizeof(statuses) / sizeof(statuses[0]); k++) {
-		n = 0;
-		for (i = 0; i < counts->r_nrow; i++)
-			if (strcmp(dbres_get(counts, i, 0), statuses[k]) == 0)
-				n = dbres_int(counts, i, 1);
+	for (k = 0; k < DL_STATUSES; k++)
 		html_printf(&b, "<div><dt>%s</dt><dd>%lld</dd></div>\n",
-		    statuses[k], n);
-	}
-	if (total > 0)
+		    delivery_statuses[k], health.dh_count[k]);
+	if (health.dh_attempts > 0)
 		html_printf(&b, "<div><dt>Success rate (24 h)</dt><dd>%lld%%"
 		    "</dd></div>\n<div><dt>Latency avg / p95</dt><dd>%lld / "
-		    "%lld ms</dd></div>\n", okn * 100 / total,
-		    dbres_int(stats, 0, 2), p95 && p95->r_nrow ?
-		    dbres_int(p95, 0, 0) : 0LL);
+		    "%lld ms</dd></div>\n", health.dh_ok * 100 /
+		    health.dh_attempts, health.dh_avg_ms, health.dh_p95_ms);
 	else
 		buf_puts(&b, "<div><dt>Success rate (24 h)</dt><dd>—</dd></div>"
 		    "\n<div><dt>Latency avg / p95</dt><dd>—</dd></div>\n");
 	buf_puts(&b, "</dl>\n");
-	chart(&b, hours);
+	chart(&b, &health);
 	buf_puts(&b, "</section>\n");
 
 	/* Recent deliveries */
@@ -345,10 +310,10 @@ endpoint_page(struct req *r, const char *revealed)
 	    "webhooks/%llu#deliveries\"><label for=\"status\">Status</label>"
 	    "<select id=\"status\" name=\"status\"><option value=\"\">all"
 	    "</option>", id);
-	for (k = 0; k < sizeof(statuses) / sizeof(statuses[0]); k++)
+	for (k = 0; k < DL_STATUSES; k++)
 		html_printf(&b, "<option%s>%s</option>", status != NULL &&
-		    strcmp(status, statuses[k]) == 0 ? " selected" : "",
-		    statuses[k]);
+		    strcmp(status, delivery_statuses[k]) == 0 ? " selected" :
+		    "", delivery_statuses[k]);
 	buf_puts(&b, "</select><button type=\"submit\" class=\"secondary\">"
 	    "Filter</button></form>\n");
 	if (rows->r_nrow == 0)
@@ -410,12 +375,7 @@ dberr:
 	    "moment.");
 out:
 	endpoint_free(&ep);
-	dbres_free(counts);
-	dbres_free(stats);
-	dbres_free(hours);
-	dbres_free(p95);
 	dbres_free(rows);
-	dbres_free(filtered);
 	free(status);
 	free(before_s);
 	free(done);
@@ -490,7 +450,7 @@ admin_endpoint_test_post(struct req *r)
 	e = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], NULL, &eid, &did,
 	    err, sizeof(err));
 	if (e == EP_OK)
-		emit_wake(r->r_cf);
+		wake_send(r->r_cf);
 	after_action(r, e, "test");
 }
 
@@ -505,7 +465,7 @@ set_enabled(struct req *r, int on)
 	after_action(r, endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
 	    &es, err, sizeof(err)), on ? "enabled" : "disabled");
 	if (on)
-		emit_wake(r->r_cf);
+		wake_send(r->r_cf);
 }
 
 void

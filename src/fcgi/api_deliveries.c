@@ -9,9 +9,11 @@
 #include "db.h"
 #include "delivery.h"
 #include "emit.h"
+#include "endpoint.h"
 #include "jsonw.h"
 #include "req.h"
 #include "routes.h"
+#include "wake.h"
 
 enum kind { K_INT, K_STR, K_RAW };
 
@@ -121,8 +123,18 @@ api_endpoint_deliveries(struct req *r)
 		free(status);
 		return;
 	}
-	rc = delivery_list(r->r_db, r->r_tenant, r->r_ids[0], status, cursor,
-	    limit, &res, &more);
+	switch (endpoint_owned(r->r_db, r->r_tenant, r->r_ids[0], 0)) {
+	case EP_OK:
+		rc = delivery_list(r->r_db, r->r_tenant, r->r_ids[0], status,
+		    cursor, limit, &res, &more);
+		break;
+	case EP_NOTFOUND:
+		rc = DL_NOTFOUND;
+		break;
+	default:
+		rc = DL_DB;
+		break;
+	}
 	free(status);
 	if (rc != DL_OK) {
 		dl_error(r, rc, "endpoint");
@@ -186,7 +198,7 @@ api_delivery_redeliver(struct req *r)
 		dl_error(r, (enum dl_err)rc, "delivery");
 		return;
 	}
-	emit_wake(r->r_cf);
+	wake_send(r->r_cf);
 	buf_init(&b);
 	buf_putc(&b, '{');
 	jw_key(&b, "id");

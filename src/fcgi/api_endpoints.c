@@ -14,6 +14,7 @@
 #include "jsonw.h"
 #include "req.h"
 #include "routes.h"
+#include "wake.h"
 
 /* The fields of a create or PATCH body, and the error code of each. */
 enum ep_field {
@@ -640,7 +641,7 @@ api_endpoint_test(struct req *r)
 		ep_error(r, rc, "unknown_event_type", err);
 		goto out;
 	}
-	emit_wake(r->r_cf);
+	wake_send(r->r_cf);
 	buf_init(&b);
 	buf_putc(&b, '{');
 	jw_key(&b, "event_id");

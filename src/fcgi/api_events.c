@@ -16,6 +16,7 @@
 #include "log.h"
 #include "req.h"
 #include "routes.h"
+#include "wake.h"
 
 /* A deadlock is the database asking for the transaction again. */
 #define INGEST_TRIES	4
@@ -354,7 +355,7 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 			for (i = 0; j->g_rc == ING_OK && i < j->g_n; i++)
 				total += j->g_nd[i];
 		if (total > 0)
-			emit_wake(r->r_cf);
+			wake_send(r->r_cf);
 		pthread_mutex_lock(&group_mu);
 		while ((j = take) != NULL) {
 			take = j->g_next;
@@ -401,7 +402,7 @@ ingest(struct req *r, const struct emit_event *ev, size_t n, int batch,
 	case ING_OK:
 		/* A group's leader has sent the wake-up already. */
 		if (total > 0 && key != NULL)
-			emit_wake(r->r_cf);
+			wake_send(r->r_cf);
 		req_json(r, status, &out);
 		break;
 	case ING_REPLAY:
