@@ -121,3 +121,32 @@ catalog_load(struct db *db, const char *js, size_t len, char *err,
 {
 	return walk(db, js, len, NULL, err, errsz);
 }
+
+int
+catalog_list(struct db *db, struct dbres **res)
+{
+	return db_query(db, res, "SELECT name, category, description,"
+	    " example FROM event_types ORDER BY category, name", "");
+}
+
+int
+catalog_names(struct db *db, struct dbres **res)
+{
+	return db_query(db, res, "SELECT name, category FROM event_types"
+	    " ORDER BY category, name", "");
+}
+
+int
+catalog_example(struct db *db, const char *type, char **example)
+{
+	struct dbres	*r;
+
+	*example = NULL;
+	if (db_query(db, &r, "SELECT example FROM event_types WHERE name = ?",
+	    "s", type) == -1)
+		return -1;
+	if (r->r_nrow == 1)
+		*example = xstrndup(dbres_get(r, 0, 0), dbres_len(r, 0, 0));
+	dbres_free(r);
+	return 0;
+}

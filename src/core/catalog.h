@@ -14,6 +14,18 @@ int	catalog_check(const char *js, size_t len, size_t *count, char *err,
 /* Upsert every type; existing rows are updated, none deleted. */
 int	catalog_load(struct db *, const char *js, size_t len, char *err,
 	    size_t errsz);
+/* The one reader of event_types.  Rows of catalog_list, by category
+ * then name; catalog_names returns the first two columns only. */
+enum catalog_col { CAT_NAME, CAT_CATEGORY, CAT_DESCRIPTION, CAT_EXAMPLE };
+
+struct dbres;
+/* Every type: 0 with *res (dbres_free it), or -1. */
+int	catalog_list(struct db *, struct dbres **res);
+int	catalog_names(struct db *, struct dbres **res);
+/* The example data of one type into *example (free it), NULL when the
+ * type is unknown: 0, or -1 on a database error. */
+int	catalog_example(struct db *, const char *type, char **example);
+
 /* Is name a valid subscription pattern syntax: "a.b", "a.*" or "*"? */
 int	catalog_pattern_ok(const char *);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "catalog.h"
 #include "conf.h"
 #include "db.h"
 #include "emit.h"
@@ -48,8 +49,7 @@ types_reload(struct db *db)
 	struct dbres	*r;
 	size_t		 i;
 
-	if (db_query(db, &r, "SELECT name, category FROM event_types", "")
-	    == -1)
+	if (catalog_names(db, &r) == -1)
 		return -1;
 	for (i = 0; i < ntypes; i++) {
 		free(types[i].t_name);

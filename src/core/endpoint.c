@@ -100,8 +100,7 @@ endpoint_check_events(struct db *db, char **ev, size_t n, char *err,
 		return EP_INVALID;
 	}
 	/* The catalog is a few dozen rows: one query checks every entry. */
-	if (db_query(db, &cat, "SELECT name, category FROM event_types", "")
-	    == -1)
+	if (catalog_names(db, &cat) == -1)
 		return EP_DB;
 	for (i = 0; i < n; i++) {
 		if (strlen(ev[i]) > 100) {
@@ -1263,7 +1262,7 @@ endpoint_test(struct db *db, unsigned long long tenant,
     unsigned long long *delivery_id, char *err, size_t errsz)
 {
 	struct dbres	*r = NULL;
-	char		*deftype = NULL, at[32];
+	char		*deftype = NULL, *example = NULL, at[32];
 	long long	 n;
 	enum ep_err	 rc;
 
@@ -1288,17 +1287,19 @@ endpoint_test(struct db *db, unsigned long long tenant,
 		type = deftype;
 	}
 	util_rfc3339_fmt(util_now_ms(), 0, at);
-	n = db_exec(db, "INSERT INTO events (tenant_id, event_type,"
-	    " occurred_at, data) SELECT ?, name, ?, example FROM event_types"
-	    " WHERE name = ?", "uss", tenant, at, type);
-	if (n == -1)
+	if (catalog_example(db, type, &example) == -1)
 		goto out;
-	if (n == 0) {
+	if (example == NULL) {
 		snprintf(err, errsz, "event: unknown event type \"%s\"; see "
 		    "GET /api/v1/event-types", type);
 		rc = EP_INVALID;
 		goto out;
 	}
+	n = db_exec(db, "INSERT INTO events (tenant_id, event_type,"
+	    " occurred_at, data) VALUES (?, ?, ?, ?)", "usss", tenant, type,
+	    at, example);
+	if (n == -1)
+		goto out;
 	*event_id = db_insert_id(db);
 	if (db_exec(db, "INSERT INTO deliveries (tenant_id, event_id,"
 	    " endpoint_id, status, next_attempt_at) VALUES (?, ?, ?,"
@@ -1309,6 +1310,7 @@ endpoint_test(struct db *db, unsigned long long tenant,
 out:
 	dbres_free(r);
 	free(deftype);
+	free(example);
 	return finish(db, rc);
 }
 

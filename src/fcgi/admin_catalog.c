@@ -10,6 +10,7 @@
 #include "jsonw.h"
 #include "req.h"
 #include "admin.h"
+#include "catalog.h"
 
 void
 admin_catalog_get(struct req *r)
@@ -19,8 +20,7 @@ admin_catalog_get(struct req *r)
 	const char	*cat, *prev = NULL, *name;
 	size_t		 i;
 
-	if (db_query(r->r_db, &res, "SELECT name, category, description, "
-	    "example FROM event_types ORDER BY category, name", "") == -1) {
+	if (catalog_list(r->r_db, &res) == -1) {
 		html_error(r, 503, "The database is unreachable; try again in "
 		    "a moment.");
 		return;

@@ -10,6 +10,7 @@
 
 #include "admin.h"
 #include "buf.h"
+#include "catalog.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -309,8 +310,7 @@ form_page(struct req *r, int status, unsigned long long id,
 	char		 attr[128], allcat[80];
 	size_t		 i;
 
-	if (db_query(r->r_db, &cat, "SELECT name, category, description "
-	    "FROM event_types ORDER BY category, name", "") == -1) {
+	if (catalog_list(r->r_db, &cat) == -1) {
 		html_error(r, 503, "The database is unreachable; try again in "
 		    "a moment.");
 		return;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "buf.h"
+#include "catalog.h"
 #include "db.h"
 #include "jsonw.h"
 #include "req.h"
@@ -14,8 +15,7 @@ api_event_types_get(struct req *r)
 	struct buf	 b;
 	size_t		 i;
 
-	if (db_query(r->r_db, &res, "SELECT name, category, description,"
-	    " example FROM event_types ORDER BY category, name", "") == -1) {
+	if (catalog_list(r->r_db, &res) == -1) {
 		req_db_error(r);
 		return;
 	}
