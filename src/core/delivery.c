@@ -108,6 +108,28 @@ out:
 	return rc;
 }
 
+int
+delivery_overview(struct db *db, unsigned long long tenant,
+    struct dbres **last, struct dbres **rate)
+{
+	*last = *rate = NULL;
+	if (db_query(db, last, "SELECT d.endpoint_id, d.status,"
+	    " d.last_status_code FROM deliveries d JOIN (SELECT endpoint_id,"
+	    " MAX(id) AS m FROM deliveries WHERE tenant_id = ? GROUP BY"
+	    " endpoint_id) x ON d.id = x.m", "u", tenant) == -1)
+		return -1;
+	if (db_query(db, rate, "SELECT a.endpoint_id, COUNT(*),"
+	    " SUM(a.status_code BETWEEN 200 AND 299) FROM attempts a JOIN"
+	    " endpoints e ON e.id = a.endpoint_id WHERE e.tenant_id = ? AND"
+	    " a.started_at > NOW(3) - INTERVAL 1 DAY GROUP BY a.endpoint_id",
+	    "u", tenant) == -1) {
+		dbres_free(*last);
+		*last = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 enum dl_err
 delivery_list(struct db *db, unsigned long long tenant,
     unsigned long long endpoint, const char *status,

@@ -70,6 +70,15 @@ extern const char *const delivery_statuses[DL_STATUSES];
 int	delivery_health(struct db *, unsigned long long endpoint,
 	    struct dl_health *);
 
+/* The tenant's endpoints at a glance, two queries for a whole page
+ * however many endpoints: each endpoint's latest delivery (columns
+ * DO_ENDPOINT, DO_STATUS, DO_CODE) and its attempts of the last 24 hours
+ * (DR_ENDPOINT, DR_TOTAL, DR_OK).  0, or -1 with nothing to free. */
+enum { DO_ENDPOINT, DO_STATUS, DO_CODE };
+enum { DR_ENDPOINT, DR_TOTAL, DR_OK };
+int	delivery_overview(struct db *, unsigned long long tenant,
+	    struct dbres **last, struct dbres **rate);
+
 /* pending, paused, delivered, failed or dropped? */
 int	delivery_status_ok(const char *);
 

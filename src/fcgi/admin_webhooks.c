@@ -935,15 +935,7 @@ admin_webhooks_list_get(struct req *r)
 		return;
 	}
 	/* Two queries for the whole page, never one per row. */
-	if (db_query(r->r_db, &last, "SELECT d.endpoint_id, d.status, "
-	    "d.last_status_code FROM deliveries d JOIN (SELECT endpoint_id, "
-	    "MAX(id) AS m FROM deliveries WHERE tenant_id = ? GROUP BY "
-	    "endpoint_id) x ON d.id = x.m", "u", r->r_tenant) == -1 ||
-	    db_query(r->r_db, &rate, "SELECT a.endpoint_id, COUNT(*), "
-	    "SUM(a.status_code BETWEEN 200 AND 299) FROM attempts a JOIN "
-	    "endpoints e ON e.id = a.endpoint_id WHERE e.tenant_id = ? AND "
-	    "a.started_at > NOW(3) - INTERVAL 1 DAY GROUP BY a.endpoint_id",
-	    "u", r->r_tenant) == -1) {
+	if (delivery_overview(r->r_db, r->r_tenant, &last, &rate) == -1) {
 		ep_error(r, EP_DB);
 		goto out;
 	}
@@ -988,19 +980,20 @@ admin_webhooks_list_get(struct req *r)
 			    "disabled");
 			buf_puts(&b, "</td><td data-label=\"Last delivery\">");
 			if ((k = row_of(last, eps[i].ep_id)) >= 0) {
-				status_badge(&b, dbres_get(last, (size_t)k, 1));
-				if (dbres_get(last, (size_t)k, 2) != NULL)
+				status_badge(&b, dbres_get(last, (size_t)k,
+				    DO_STATUS));
+				if (dbres_get(last, (size_t)k, DO_CODE) != NULL)
 					html_printf(&b, " HTTP %s",
-					    dbres_get(last, (size_t)k, 2));
+					    dbres_get(last, (size_t)k, DO_CODE));
 			} else
 				buf_puts(&b, "none yet");
 			buf_puts(&b, "</td><td data-label=\"Success (24 h)\" "
 			    "class=\"num\">");
 			if ((k = row_of(rate, eps[i].ep_id)) >= 0 &&
-			    dbres_int(rate, (size_t)k, 1) > 0)
+			    dbres_int(rate, (size_t)k, DR_TOTAL) > 0)
 				html_printf(&b, "%lld%%", dbres_int(rate,
-				    (size_t)k, 2) * 100 / dbres_int(rate,
-				    (size_t)k, 1));
+				    (size_t)k, DR_OK) * 100 / dbres_int(rate,
+				    (size_t)k, DR_TOTAL));
 			else
 				buf_puts(&b, "—");
 			buf_puts(&b, "</td></tr>\n");
