@@ -453,3 +453,47 @@ out:
 	buf_free(&idj);
 	return rc;
 }
+
+int
+emit_idem_lookup(struct db *db, unsigned long long tenant, const char *key,
+    long long window_ms, int *status, struct buf *out, int *stale)
+{
+	struct dbres	*r;
+	int		 rc = 0;
+
+	*stale = 0;
+	if (db_query(db, &r, "SELECT status_code, response, created_at >="
+	    " NOW(3) - INTERVAL ? MICROSECOND FROM idempotency_keys"
+	    " WHERE tenant_id = ? AND idem_key = ?", "ius",
+	    window_ms * 1000, tenant, key) == -1)
+		return -1;
+	if (r->r_nrow == 1 && dbres_int(r, 0, 2) == 1) {
+		*status = (int)dbres_int(r, 0, 0);
+		buf_reset(out);
+		buf_add(out, dbres_get(r, 0, 1), dbres_len(r, 0, 1));
+		rc = 1;
+	} else if (r->r_nrow == 1)
+		*stale = 1;
+	dbres_free(r);
+	return rc;
+}
+
+int
+emit_idem_forget(struct db *db, unsigned long long tenant, const char *key,
+    long long window_ms)
+{
+	return db_exec(db, "DELETE FROM idempotency_keys WHERE"
+	    " tenant_id = ? AND idem_key = ? AND created_at <"
+	    " NOW(3) - INTERVAL ? MICROSECOND", "usi", tenant, key,
+	    window_ms * 1000) == -1 ? -1 : 0;
+}
+
+int
+emit_idem_store(struct db *db, unsigned long long tenant, const char *key,
+    int status, const struct buf *answer)
+{
+	return db_exec(db, "INSERT INTO idempotency_keys"
+	    " (tenant_id, idem_key, status_code, response) VALUES"
+	    " (?, ?, ?, ?)", "usib", tenant, key, (long long)status,
+	    answer->b_data, answer->b_len) == -1 ? -1 : 0;
+}

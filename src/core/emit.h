@@ -139,4 +139,19 @@ void		emit_types_set(const char *const *names,
 	" ON DUPLICATE KEY UPDATE filtered = endpoint_stats.filtered +" \
 	" VALUES(filtered)"
 
+/* Idempotency-Key answers, per tenant, inside the caller's
+ * transaction.  Lookup: 1 when a fresh answer is stored (status and body
+ * filled), 0 when none (one older than window_ms sets *stale), -1 on
+ * error.  Forget: drop the key's answer if older than window_ms.  Store:
+ * the answer; a duplicate key fails (db_err_is_dup) for the caller to
+ * read the winner's.  0 or -1. */
+struct buf;
+int	emit_idem_lookup(struct db *, unsigned long long tenant,
+	    const char *key, long long window_ms, int *status,
+	    struct buf *out, int *stale);
+int	emit_idem_forget(struct db *, unsigned long long tenant,
+	    const char *key, long long window_ms);
+int	emit_idem_store(struct db *, unsigned long long tenant,
+	    const char *key, int status, const struct buf *answer);
+
 #endif

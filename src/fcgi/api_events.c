@@ -42,32 +42,6 @@ idem_key_ok(const char *k)
 	return 1;
 }
 
-/* The stored answer for key: 1 when one is fresh (status and body
- * filled), 0 when none (a stale one sets *stale), -1 on error. */
-static int
-idem_lookup(struct db *db, const struct conf *cf, unsigned long long tenant,
-    const char *key, int *status, struct buf *out, int *stale)
-{
-	struct dbres	*r;
-	int		 rc = 0;
-
-	*stale = 0;
-	if (db_query(db, &r, "SELECT status_code, response, created_at >="
-	    " NOW(3) - INTERVAL ? MICROSECOND FROM idempotency_keys"
-	    " WHERE tenant_id = ? AND idem_key = ?", "ius",
-	    cf->cf_idempotency_ms * 1000, tenant, key) == -1)
-		return -1;
-	if (r->r_nrow == 1 && dbres_int(r, 0, 2) == 1) {
-		*status = (int)dbres_int(r, 0, 0);
-		buf_reset(out);
-		buf_add(out, dbres_get(r, 0, 1), dbres_len(r, 0, 1));
-		rc = 1;
-	} else if (r->r_nrow == 1)
-		*stale = 1;
-	dbres_free(r);
-	return rc;
-}
-
 static void
 answer(struct buf *out, int batch, const unsigned long long *ids,
     const long long *nd, size_t n, long long total)
@@ -188,8 +162,8 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 	if (db_begin(db) == -1)
 		return ING_DB;
 	if (key != NULL) {
-		switch (idem_lookup(db, r->r_cf, r->r_tenant, key, status, out,
-		    &stale)) {
+		switch (emit_idem_lookup(db, r->r_tenant, key,
+		    r->r_cf->cf_idempotency_ms, status, out, &stale)) {
 		case 1:
 			db_rollback(db);
 			return ING_REPLAY;
@@ -197,10 +171,8 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 			goto fail;
 		}
 		/* An expired key is as good as absent. */
-		if (stale && db_exec(db, "DELETE FROM idempotency_keys WHERE"
-		    " tenant_id = ? AND idem_key = ? AND created_at <"
-		    " NOW(3) - INTERVAL ? MICROSECOND", "usi", r->r_tenant, key,
-		    r->r_cf->cf_idempotency_ms * 1000) == -1)
+		if (stale && emit_idem_forget(db, r->r_tenant, key,
+		    r->r_cf->cf_idempotency_ms) == -1)
 			goto fail;
 	}
 	job_init(&job, r, ev, n, ids, nd);
@@ -210,17 +182,15 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 		*total += nd[i];
 	*status = 202;
 	answer(out, batch, ids, nd, n, *total);
-	if (key != NULL && db_exec(db, "INSERT INTO idempotency_keys"
-	    " (tenant_id, idem_key, status_code, response) VALUES"
-	    " (?, ?, ?, ?)", "usib", r->r_tenant, key, (long long)*status,
-	    out->b_data, out->b_len) == -1) {
+	if (key != NULL && emit_idem_store(db, r->r_tenant, key, *status,
+	    out) == -1) {
 		if (!db_err_is_dup(db))
 			goto fail;
 		db_rollback(db);
 		/* Read outside the failed transaction: the winner's
 		 * committed row is visible now. */
-		switch (idem_lookup(db, r->r_cf, r->r_tenant, key, status,
-		    out, &stale)) {
+		switch (emit_idem_lookup(db, r->r_tenant, key,
+		    r->r_cf->cf_idempotency_ms, status, out, &stale)) {
 		case 1:
 			return ING_REPLAY;
 		case 0:
