@@ -3,8 +3,9 @@
 #
 # These repeat the few steps of ./dev they need (start_mariadb,
 # start_lighttpd, write_config) instead of sourcing ./dev, which runs its
-# command dispatch when sourced; the MariaDB and lighttpd settings are the
-# same as ./dev's so the figures describe what ./dev up runs.
+# command dispatch when sourced.  MariaDB starts from tests/mariadb-server,
+# as in ./dev, and lighttpd's settings are the same as ./dev's, so the
+# figures describe what ./dev up runs.
 
 BENCH_PIDS=()
 
@@ -104,19 +105,8 @@ kv() {
 # ---------------------------------------------------------------- MariaDB
 start_mariadb() {	# start_mariadb DIR PORT
 	local dir=$1 port=$2 i
-	mkdir -p "$dir"
-	if [ ! -d "$dir/data/mysql" ]; then
-		mariadb-install-db --no-defaults --datadir="$dir/data" --user=root \
-			--auth-root-authentication-method=normal >"$dir/install.log" 2>&1 ||
-			{ cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
-	fi
-	mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
-		--port="$port" --bind-address=127.0.0.1 --user=root \
-		--pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.err" \
-		--innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
-		--max-connections=500 --skip-name-resolve \
-		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-		>/dev/null 2>&1 &
+	"$TOP/tests/mariadb-server" init "$dir" || die "mariadb-install-db failed"
+	"$TOP/tests/mariadb-server" run "$dir" "$port" >/dev/null 2>&1 &
 	track $!
 	# shellcheck disable=SC2034 # read by tests/bench/run
 	DB_PID=$!

@@ -869,18 +869,6 @@ def test_log(keys):
 
 
 # ------------------------------------------------------------------ MariaDB away
-def mariadbd_cmd():
-    d = os.path.join(RUN, "db")
-    return ["mariadbd", "--no-defaults", "--datadir=" + os.path.join(d, "data"),
-            "--socket=" + os.path.join(d, "mysqld.sock"),
-            "--port=" + os.environ["WH_DB_PORT"], "--bind-address=127.0.0.1", "--user=root",
-            "--pid-file=" + os.path.join(d, "mysqld.pid"),
-            "--log-error=" + os.path.join(d, "mysqld.err"),
-            "--innodb-buffer-pool-size=256M", "--innodb-log-file-size=256M",
-            "--max-connections=500", "--skip-name-resolve",
-            "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"]
-
-
 def db_up():
     try:
         sql("SELECT 1")
@@ -893,7 +881,7 @@ def start_db():
     """Start MariaDB as ./dev does.  ./dev stops the server it started
     itself; this one is stopped by a watcher when ./dev (our parent)
     exits, so it never outlives the test run."""
-    proc = subprocess.Popen(mariadbd_cmd(), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(whtest.mariadbd_cmd(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     with open(os.path.join(RUN, "db", "mysqld.ppid"), "w") as f:
         f.write("%d\n" % proc.pid)

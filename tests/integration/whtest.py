@@ -402,17 +402,18 @@ def db_answers():
         return False
 
 
+def mariadbd_cmd():
+    """The command that starts the private MariaDB of ./dev test again:
+    tests/mariadb-server, which ./dev starts it with, becomes mariadbd."""
+    return [os.path.join(TOP, "tests", "mariadb-server"), "run", DB_DIR,
+            os.environ["WH_DB_PORT"]]
+
+
 def start_mariadb():
-    """The same command line as start_mariadb in ./dev.  ./dev stops the
+    """Start MariaDB as start_mariadb in ./dev does.  ./dev stops the
     server it started by its pid; this is a new process, so a watchdog
     stops it once ./dev (this test's parent) has exited."""
-    cmd = ["mariadbd", "--no-defaults", "--datadir=%s/data" % DB_DIR,
-           "--socket=%s/mysqld.sock" % DB_DIR, "--port=%s" % os.environ["WH_DB_PORT"],
-           "--bind-address=127.0.0.1", "--user=root",
-           "--pid-file=%s/mysqld.pid" % DB_DIR, "--log-error=%s/mysqld.err" % DB_DIR,
-           "--innodb-buffer-pool-size=256M", "--innodb-log-file-size=256M",
-           "--max-connections=500", "--skip-name-resolve",
-           "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"]
+    cmd = mariadbd_cmd()
     watch = ('"$@" >/dev/null 2>&1 & m=$!; '
              'while kill -0 %d 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 0.2; done; '
              'kill $m 2>/dev/null; wait $m' % os.getppid())
