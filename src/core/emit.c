@@ -21,6 +21,7 @@
 #include "emit.h"
 #include "json.h"
 #include "log.h"
+#include "utf8.h"
 #include "util.h"
 
 /* The catalog rarely changes, and each ingest would otherwise cost a
@@ -153,11 +154,7 @@ emit_parse(struct db *db, const struct json_doc *doc, int tok,
 			raw = json_raw(doc, k, &rawlen);
 			/* Clip on a UTF-8 character boundary: the message
 			 * goes into a JSON answer and must stay UTF-8. */
-			if (rawlen > 64)
-				for (rawlen = 64; rawlen > 0 &&
-				    ((unsigned char)raw[rawlen] & 0xc0) == 0x80;
-				    rawlen--)
-					;
+			rawlen = utf8_clip_bytes(raw, rawlen, 64);
 			snprintf(err, errsz, "unknown field %.*s; an event has "
 			    "\"event\", \"data\" and optionally "
 			    "\"occurred_at\"", (int)rawlen, raw);
@@ -183,11 +180,7 @@ emit_parse(struct db *db, const struct json_doc *doc, int tok,
 		/* The 100-byte cap above is on the unescaped name; its raw
 		 * text can be longer, so clip it on a character boundary
 		 * too, or the answer would not be valid UTF-8. */
-		if (rawlen > 110)
-			for (rawlen = 110; rawlen > 0 &&
-			    ((unsigned char)raw[rawlen] & 0xc0) == 0x80;
-			    rawlen--)
-				;
+		rawlen = utf8_clip_bytes(raw, rawlen, 110);
 		snprintf(err, errsz, "unknown event type %.*s; see GET "
 		    "/api/v1/event-types or /admin/webhooks/event-catalog",
 		    (int)rawlen, raw);

@@ -18,6 +18,7 @@
 #include "jsonw.h"
 #include "payload.h"
 #include "url.h"
+#include "utf8.h"
 #include "util.h"
 
 #define EP_COLS \
@@ -151,13 +152,10 @@ endpoint_check_secret(const char *s, char *err, size_t errsz)
 int
 endpoint_check_description(const char *s, char *err, size_t errsz)
 {
-	size_t	 chars = 0;
+	size_t	 chars;
 
-	/* The column counts characters; the input is valid UTF-8, so
-	 * every byte that does not continue a sequence starts one. */
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			chars++;
+	/* The column counts characters; the input is valid UTF-8. */
+	chars = utf8_count(s, strlen(s));
 	if (chars > EP_DESC_MAX) {
 		snprintf(err, errsz, "description: at most %d characters (it "
 		    "has %zu)", EP_DESC_MAX, chars);
@@ -201,13 +199,7 @@ endpoint_check_routing_key(const char *s, char *err, size_t errsz)
 static int
 clip(const char *s, size_t max)
 {
-	size_t	 n = strlen(s);
-
-	if (n <= max)
-		return (int)n;
-	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
-		;
-	return (int)n;
+	return (int)utf8_clip_bytes(s, strlen(s), max);
 }
 
 /* "data.a.b" as the JSON path '$."a"."b"'.  Segments are [A-Za-z0-9_]+,

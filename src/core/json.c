@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "utf8.h"
 
 /* Validator state: what the grammar expects at the next non-blank byte. */
 enum vstate {
@@ -37,7 +38,6 @@ static int	 vfail(struct vctx *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static const char *vfound(const struct vctx *, size_t, char *, size_t);
 static int	 hex4(const char *, size_t, unsigned int *);
-static size_t	 utf8_put(unsigned int, unsigned char *);
 static int	 scan_string(struct vctx *);
 static int	 scan_number(struct vctx *);
 static int	 scan_literal(struct vctx *);
@@ -128,69 +128,6 @@ hex4(const char *s, size_t avail, unsigned int *out)
 	return 0;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s, or 0 with *why set.
- * The ranges are those of RFC 3629 section 4: narrowing the second byte
- * after E0, ED, F0 and F4 is what excludes overlongs, encoded surrogates
- * and code points above U+10FFFF.
- */
-size_t
-json_utf8_seq(const unsigned char *s, size_t avail, const char **why)
-{
-	unsigned char	 c = s[0], lo = 0x80, hi = 0xbf, b;
-	size_t		 n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c == 0xe0) {
-		n = 3;
-		lo = 0xa0;
-	} else if (c == 0xed) {
-		n = 3;
-		hi = 0x9f;
-	} else if (c >= 0xe1 && c <= 0xef)
-		n = 3;
-	else if (c == 0xf0) {
-		n = 4;
-		lo = 0x90;
-	} else if (c >= 0xf1 && c <= 0xf3)
-		n = 4;
-	else if (c == 0xf4) {
-		n = 4;
-		hi = 0x8f;
-	} else {
-		if (c >= 0x80 && c <= 0xbf)
-			*why = "UTF-8 continuation byte without a lead byte";
-		else if (c == 0xc0 || c == 0xc1)
-			*why = "overlong UTF-8 sequence";
-		else
-			*why = "invalid UTF-8 lead byte";
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if (i >= avail) {
-			*why = "truncated UTF-8 sequence";
-			return 0;
-		}
-		b = s[i];
-		if (b < 0x80 || b > 0xbf)
-			*why = "truncated UTF-8 sequence";
-		else if (b < lo)
-			*why = "overlong UTF-8 sequence";
-		else if (b > hi && c == 0xed)
-			*why = "surrogate code point encoded in UTF-8";
-		else if (b > hi)
-			*why = "code point above U+10FFFF";
-		else {
-			lo = 0x80;
-			hi = 0xbf;
-			continue;
-		}
-		return 0;
-	}
-	return n;
-}
-
 /* Scan a string whose opening quote is at v_pos; leave v_pos after it. */
 static int
 scan_string(struct vctx *v)
@@ -261,7 +198,7 @@ scan_string(struct vctx *v)
 			p++;
 			continue;
 		}
-		n = json_utf8_seq(s + p, len - p, &why);
+		n = utf8_seq(s + p, len - p, &why);
 		if (n == 0)
 			return vfail(v, p, "%s in string", why);
 		p += n;
@@ -696,32 +633,6 @@ json_index(const struct json_doc *doc, int arr, int idx)
 	for (i = 0; i < idx; i++)
 		k = json_skip(doc, k);
 	return k;
-}
-
-/* Encode cp (at most U+10FFFF, not a surrogate) as UTF-8. */
-static size_t
-utf8_put(unsigned int cp, unsigned char *o)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | (cp >> 6));
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | (cp >> 12));
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xf0 | (cp >> 18));
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /*

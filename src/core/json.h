@@ -57,10 +57,6 @@ int	 json_streq(const struct json_doc *, int tok, const char *s);
 int	 json_int(const struct json_doc *, int tok, long long min,
 	    long long max, long long *out);
 int	 json_bool(const struct json_doc *, int tok, int *out);
-/* Length of the well-formed multi-byte UTF-8 sequence at s (its first
- * byte >= 0x80), or 0 with *why set (RFC 3629: no overlongs, encoded
- * surrogates or code points above U+10FFFF). */
-size_t	 json_utf8_seq(const unsigned char *s, size_t avail, const char **why);
 /* Raw bytes of any token's value (strings include their quotes). */
 const char *json_raw(const struct json_doc *, int tok, size_t *len);
 

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "jsonw.h"
 #include "payload.h"
+#include "utf8.h"
 #include "util.h"
 #include "version.h"
 
@@ -188,22 +189,6 @@ summary_free(struct summary *sm)
 	free(sm->sm_url);
 }
 
-/* At most max characters of s, cut on a character boundary; *cut says
- * whether something was left out. */
-static size_t
-clip(const char *s, size_t n, size_t max, int *cut)
-{
-	size_t	 i, chars = 0;
-
-	*cut = 0;
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max) {
-			*cut = 1;
-			return i;
-		}
-	return n;
-}
-
 /* Unescaped text of string token tok, at most max characters, with "…"
  * when cut. */
 static void
@@ -215,7 +200,7 @@ tok_text(const struct summary *sm, int tok, size_t max, struct buf *out)
 
 	if ((s = json_strdup(&sm->sm_doc, tok)) == NULL)
 		return;
-	n = clip(s, strlen(s), max, &cut);
+	n = utf8_clip_chars(s, strlen(s), max, &cut);
 	buf_add(out, s, n);
 	if (cut)
 		buf_puts(out, "…");
@@ -567,7 +552,7 @@ body_pagerduty(const struct payload_src *ps, struct buf *b, char *err,
 		tok_text(&sm, sm.sm_who, 100, &t);
 		buf_putc(&t, ')');
 	}
-	n = clip(buf_cstr(&t), t.b_len, PD_SUMMARY - 1, &cut);
+	n = utf8_clip_chars(buf_cstr(&t), t.b_len, PD_SUMMARY - 1, &cut);
 	buf_puts(b, ",\"payload\":{\"summary\":");
 	if (cut) {
 		t.b_len = n;
@@ -765,7 +750,7 @@ payload_mask(const char *v, size_t n, struct buf *out)
 	size_t	 show = n >= 16 ? 4 : n >= 8 ? 2 : 0;
 	int	 cut;
 
-	buf_add(out, v, clip(v, n, show, &cut));
+	buf_add(out, v, utf8_clip_chars(v, n, show, &cut));
 	buf_puts(out, "…");
 }
 

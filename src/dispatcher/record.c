@@ -11,12 +11,12 @@
 #include "claim.h"
 #include "conf.h"
 #include "db.h"
-#include "json.h"
 #include "delivery.h"
 #include "jsonw.h"
 #include "log.h"
 #include "record.h"
 #include "send.h"
+#include "utf8.h"
 #include "util.h"
 
 /* A batch is written when it holds this many results or its oldest has
@@ -206,36 +206,6 @@ record_free(struct recorder *rc)
 	pthread_mutex_destroy(&rc->rc_mu);
 	free(rc->rc_dispatcher);
 	free(rc);
-}
-
-/* The columns are utf8mb4 in strict mode: a receiver's bytes (or a
- * text cut in the middle of a character) must become valid UTF-8, with
- * U+FFFD for what is not. */
-static char *
-utf8_clean(const char *p, size_t n, size_t *outlen)
-{
-	const unsigned char	*s = (const unsigned char *)p;
-	const char		*why;
-	struct buf		 b;
-	size_t			 i = 0, len;
-
-	buf_init(&b);
-	buf_reserve(&b, n);
-	while (i < n) {
-		len = s[i] < 0x80 ? 1 : json_utf8_seq(s + i, n - i, &why);
-		if (len == 0) {
-			buf_puts(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		buf_add(&b, s + i, len);
-		i += len;
-	}
-	if (outlen != NULL)
-		*outlen = b.b_len;
-	if (b.b_data == NULL)
-		buf_puts(&b, "");
-	return buf_release(&b);
 }
 
 static void

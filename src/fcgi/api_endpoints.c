@@ -14,6 +14,7 @@
 #include "jsonw.h"
 #include "req.h"
 #include "routes.h"
+#include "utf8.h"
 #include "wake.h"
 
 /* The fields of a create or PATCH body, and the error code of each. */
@@ -268,11 +269,7 @@ parse_in(struct req *r, const struct json_doc *doc, struct ep_in *in)
 		if (f == F_N) {
 			raw = json_raw(doc, k, &rawlen);
 			/* Cut long names on a UTF-8 character boundary. */
-			if (rawlen > 64)
-				for (rawlen = 64; rawlen > 0 &&
-				    ((unsigned char)raw[rawlen] & 0xc0) == 0x80;
-				    rawlen--)
-					;
+			rawlen = utf8_clip_bytes(raw, rawlen, 64);
 			req_json_error(r, 422, "unknown_field", "unknown field "
 			    "%.*s; an endpoint has url, events, secret, "
 			    "description, enabled, standard_webhooks, format, "

@@ -29,11 +29,11 @@ fi
 
 # Which source files each harness links, besides its own.
 declare -A SRCS=(
-	[fuzz_json]="src/core/json.c src/core/jsonw.c src/core/buf.c"
+	[fuzz_json]="src/core/json.c src/core/utf8.c src/core/jsonw.c src/core/buf.c"
 	[fuzz_conf]="src/core/conf.c src/core/log.c src/core/util.c src/core/buf.c"
 	[fuzz_form]="src/fcgi/req.c src/core/jsonw.c src/core/log.c src/core/util.c src/core/conf.c src/core/buf.c src/core/dbres.c tests/fuzz/fake_db.c"
 	[fuzz_url]="src/core/url.c src/core/netguard.c src/core/buf.c"
-	[fuzz_ingest]="src/fcgi/api_events.c src/fcgi/auth_api.c src/fcgi/req.c src/core/emit.c src/core/wake.c src/core/catalog.c src/core/json.c src/core/jsonw.c src/core/crypto.c src/core/log.c src/core/util.c src/core/conf.c src/core/buf.c src/core/dbres.c tests/fuzz/fake_db.c"
+	[fuzz_ingest]="src/fcgi/api_events.c src/fcgi/auth_api.c src/fcgi/req.c src/core/apikey.c src/core/emit.c src/core/wake.c src/core/catalog.c src/core/json.c src/core/utf8.c src/core/jsonw.c src/core/crypto.c src/core/log.c src/core/util.c src/core/conf.c src/core/buf.c src/core/dbres.c tests/fuzz/fake_db.c"
 )
 declare -A LIBS=(
 	[fuzz_json]=""
