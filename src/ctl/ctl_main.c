@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "apikey.h"
 #include "buf.h"
 #include "conf.h"
 #include "crypto.h"
@@ -78,27 +79,6 @@ tenant_exists(unsigned long long t)
 	return ok ? 0 : -1;
 }
 
-/* Prints the key once; only its SHA-256 is stored. */
-static char *
-apikey_new(unsigned long long tenant, const char *name,
-    unsigned long long *id)
-{
-	char		*key;
-	unsigned char	 h[CR_SHA256_LEN];
-
-	if ((key = cr_token("mpk_", 32)) == NULL)
-		return NULL;
-	cr_sha256(key, strlen(key), h);
-	if (db_exec(db, "INSERT INTO api_keys (tenant_id, key_hash, prefix,"
-	    " name) VALUES (?, ?, ?, ?)", "ubbs", tenant, (const char *)h,
-	    sizeof(h), key, (size_t)12, name) == -1) {
-		free(key);
-		return NULL;
-	}
-	*id = db_insert_id(db);
-	return key;
-}
-
 static int
 cmd_tenant(int argc, char **argv)
 {
@@ -119,7 +99,7 @@ cmd_tenant(int argc, char **argv)
 	    argv[2]) == -1)
 		goto fail;
 	tid = db_insert_id(db);
-	if ((key = apikey_new(tid, "default", &kid)) == NULL)
+	if ((key = apikey_create(db, tid, "default", &kid)) == NULL)
 		goto fail;
 	if (db_commit(db) == -1) {
 		free(key);
@@ -150,8 +130,7 @@ cmd_apikey(int argc, char **argv)
 	unsigned long long	 tenant = 0, id = 0;
 	const char		*name = "";
 	char			*key;
-	long long		 n;
-	int			 c;
+	int			 c, n;
 
 	if (argc < 2)
 		usage();
@@ -168,17 +147,14 @@ cmd_apikey(int argc, char **argv)
 	if (tenant_exists(tenant) == -1)
 		return 1;
 	if (strcmp(argv[1], "create") == 0) {
-		if ((key = apikey_new(tenant, name, &id)) == NULL)
+		if ((key = apikey_create(db, tenant, name, &id)) == NULL)
 			return 1;
 		printf("{\"id\": %llu, \"api_key\": \"%s\"}\n", id, key);
 		free(key);
 		return 0;
 	}
 	if (strcmp(argv[1], "revoke") == 0 && id != 0) {
-		n = db_exec(db, "UPDATE api_keys SET revoked_at = NOW(3)"
-		    " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
-		    "uu", id, tenant);
-		if (n == -1)
+		if ((n = apikey_revoke(db, tenant, id)) == -1)
 			return 1;
 		if (n == 0) {
 			fprintf(stderr, "webhooksctl: tenant %llu has no "

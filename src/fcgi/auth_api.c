@@ -8,11 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
+#include "apikey.h"
 #include "buf.h"
-#include "crypto.h"
-#include "db.h"
 #include "json.h"
 #include "jsonw.h"
 #include "req.h"
@@ -31,19 +28,11 @@ unauthorized(struct req *r, const char *msg)
 	return -1;
 }
 
-/*
- * Keys are 32 random bytes, so SHA-256 of the key is a safe lookup
- * handle: finding the row by hash reveals nothing a guess would not, and
- * the final comparison is constant-time anyway.
- */
 int
 wh_auth_api(struct req *r)
 {
 	const char	*h, *key;
-	unsigned char	 hash[CR_SHA256_LEN];
-	struct dbres	*res;
 	size_t		 n;
-	int		 rc = -1;
 
 	if ((h = req_header(r, "Authorization")) == NULL || *h == '\0')
 		return unauthorized(r, "send your API key in the Authorization "
@@ -57,34 +46,19 @@ wh_auth_api(struct req *r)
 	if (n == 0 || n > API_KEY_MAX || strpbrk(key, " \t") != NULL)
 		return unauthorized(r, "the Authorization header must be "
 		    "\"Bearer \" followed by your API key (mpk_...)");
-	cr_sha256(key, n, hash);
-	if (db_query(r->r_db, &res, "SELECT id, tenant_id, key_hash,"
-	    " revoked_at IS NOT NULL, last_used_at IS NULL OR"
-	    " last_used_at < NOW(3) - INTERVAL 1 MINUTE"
-	    " FROM api_keys WHERE key_hash = ?", "b", (const char *)hash,
-	    sizeof(hash)) == -1) {
+	switch (apikey_auth(r->r_db, key, n, &r->r_tenant)) {
+	case AK_VALID:
+		return 0;
+	case AK_INVALID:
+		return unauthorized(r, "this API key is not valid: check that "
+		    "you copied all of it, or create a new one");
+	case AK_REVOKED:
+		return unauthorized(r, "this API key has been revoked: use "
+		    "another key of your tenant, or create a new one");
+	default:
 		req_db_error(r);
 		return -1;
 	}
-	if (res->r_nrow != 1 || dbres_len(res, 0, 2) != sizeof(hash) ||
-	    CRYPTO_memcmp(dbres_get(res, 0, 2), hash, sizeof(hash)) != 0)
-		unauthorized(r, "this API key is not valid: check that you "
-		    "copied all of it, or create a new one");
-	else if (dbres_int(res, 0, 3) != 0)
-		unauthorized(r, "this API key has been revoked: use another "
-		    "key of your tenant, or create a new one");
-	else {
-		r->r_tenant = (unsigned long long)dbres_int(res, 0, 1);
-		/* At most one write a minute per key, not one per request;
-		 * losing it to an error costs nothing. */
-		if (dbres_int(res, 0, 4) != 0)
-			(void)db_exec(r->r_db, "UPDATE api_keys SET"
-			    " last_used_at = NOW(3) WHERE id = ?", "u",
-			    (unsigned long long)dbres_int(res, 0, 0));
-		rc = 0;
-	}
-	dbres_free(res);
-	return rc;
 }
 
 /* "application/json", any case, optionally followed by parameters. */
