@@ -269,9 +269,7 @@ master_create(const char *path)
 	rc = 0;
 out:
 	unlink(buf_cstr(&tmp));
-	if (b.b_data != NULL)
-		OPENSSL_cleanse(b.b_data, b.b_len);
-	buf_free(&b);
+	cr_wipe(&b);
 	buf_free(&tmp);
 	return rc;
 }
@@ -408,4 +406,14 @@ cr_master_mac(const char *msg, char out[65])
 	OPENSSL_cleanse(sub, sizeof(sub));
 	cr_hex(mac, sizeof(mac), out);
 	return 0;
+}
+
+void
+cr_wipe(struct buf *b)
+{
+	if (b == NULL)
+		return;
+	if (b->b_data != NULL)
+		OPENSSL_cleanse(b->b_data, b->b_cap);
+	buf_free(b);
 }

@@ -42,4 +42,9 @@ int	 cr_open(const char *sealed, size_t len, struct buf *out);
  * stateless tokens (the login form's CSRF token). */
 int	 cr_master_mac(const char *msg, char out[65]);
 
+/* Clear a buffer that held a secret, its whole capacity (bytes past
+ * b_len may hold earlier contents), then free it; it is left empty, as
+ * after buf_init.  Accepts NULL. */
+void	 cr_wipe(struct buf *);
+
 #endif

@@ -712,14 +712,6 @@ open_col(const struct dbres *r, size_t row, unsigned col, struct buf *out)
 	return cr_open(dbres_get(r, row, col), dbres_len(r, row, col), out);
 }
 
-static void
-wipe(struct buf *b)
-{
-	if (b->b_data != NULL)
-		OPENSSL_cleanse(b->b_data, b->b_cap);
-	buf_free(b);
-}
-
 /* The integration columns an endpoint gets from es over what it has now
  * (cur: a row of format, pagerduty_key_sealed, headers_sealed; NULL on
  * create).  Sealed values come back malloc'd or NULL. */
@@ -816,8 +808,8 @@ out:
 		memset(out, 0, sizeof(*out));
 	}
 	buf_free(&sealed);
-	wipe(&lines);
-	wipe(&old);
+	cr_wipe(&lines);
+	cr_wipe(&old);
 	return rc;
 }
 
@@ -958,7 +950,7 @@ masks_from_row(const struct dbres *r, size_t i, struct endpoint *ep)
 	}
 	rc = 0;
 out:
-	wipe(&clear);
+	cr_wipe(&clear);
 	buf_free(&m);
 	return rc;
 }
@@ -1243,7 +1235,7 @@ endpoint_secret_get(struct db *db, unsigned long long tenant,
 		*secret = buf_release(&b);
 		rc = EP_OK;
 	}
-	wipe(&b);
+	cr_wipe(&b);
 	dbres_free(r);
 	return rc;
 }

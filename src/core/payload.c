@@ -783,9 +783,7 @@ payload_free(struct payload *pl)
 		return;
 	/* A PagerDuty body holds the routing key, custom headers are
 	 * often credentials: neither lingers in freed memory. */
-	if (pl->pl_body.b_data != NULL)
-		OPENSSL_cleanse(pl->pl_body.b_data, pl->pl_body.b_cap);
-	buf_free(&pl->pl_body);
+	cr_wipe(&pl->pl_body);
 	for (i = 0; i < pl->pl_nhdr; i++) {
 		if (i >= pl->pl_custom && pl->pl_custom > 0)
 			OPENSSL_cleanse(pl->pl_hdr[i], strlen(pl->pl_hdr[i]));

@@ -32,7 +32,6 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "claim.h"
@@ -426,14 +425,6 @@ open_opt(const char *sealed, struct buf *out)
 	return sealed == NULL ? 0 : cr_open(sealed, strlen(sealed), out);
 }
 
-static void
-wipe(struct buf *b)
-{
-	if (b->b_data != NULL)
-		OPENSSL_cleanse(b->b_data, b->b_cap);
-	buf_free(b);
-}
-
 /* Build what is sent.  -1 with the attempt filled when it cannot be. */
 static int
 prepare(struct sender *s, struct xfer *x)
@@ -467,9 +458,9 @@ prepare(struct sender *s, struct xfer *x)
 	/* The PagerDuty routing key and the custom headers likewise. */
 	if (open_opt(j->j_pdkey_sealed, &pdkey) == -1 ||
 	    open_opt(j->j_headers_sealed, &hdrs) == -1) {
-		wipe(&secret);
-		wipe(&pdkey);
-		wipe(&hdrs);
+		cr_wipe(&secret);
+		cr_wipe(&pdkey);
+		cr_wipe(&hdrs);
 		at->at_fail = SF_LOCAL;
 		snprintf(at->at_error, sizeof(at->at_error), "the endpoint's "
 		    "PagerDuty routing key or custom headers do not open with "
@@ -492,10 +483,9 @@ prepare(struct sender *s, struct xfer *x)
 	    NULL;
 	ps.ps_headers = j->j_headers_sealed != NULL ? buf_cstr(&hdrs) : NULL;
 	rc = payload_build(&ps, &x->x_pl, at->at_error, sizeof(at->at_error));
-	OPENSSL_cleanse(secret.b_data, secret.b_cap);
-	buf_free(&secret);
-	wipe(&pdkey);
-	wipe(&hdrs);
+	cr_wipe(&secret);
+	cr_wipe(&pdkey);
+	cr_wipe(&hdrs);
 	if (rc == -1) {
 		at->at_fail = SF_INVALID;
 		return -1;

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "admin.h"
 #include "buf.h"
 #include "crypto.h"
@@ -367,7 +365,7 @@ endpoint_page(struct req *r, const char *revealed)
 	/* A revealed secret must not linger in caches or history. */
 	html_send(r, 200, &b);
 	if (revealed != NULL)
-		OPENSSL_cleanse(b.b_data, b.b_len);
+		cr_wipe(&b);
 	buf_free(&b);
 	goto out;
 dberr:

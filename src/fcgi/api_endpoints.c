@@ -1,13 +1,13 @@
 /* /api/v1/endpoints: the JSON layer over the endpoint model. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "buf.h"
 #include "conf.h"
+#include "crypto.h"
 #include "emit.h"
 #include "endpoint.h"
 #include "json.h"
@@ -481,8 +481,7 @@ ep_answer(struct req *r, int status, unsigned long long id,
 	buf_init(&b);
 	ep_json(&b, &ep, secret);
 	req_json(r, status, &b);
-	OPENSSL_cleanse(b.b_data, b.b_len);
-	buf_free(&b);
+	cr_wipe(&b);
 	endpoint_free(&ep);
 }
 
