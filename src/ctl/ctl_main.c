@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "account.h"
 #include "apikey.h"
 #include "buf.h"
 #include "conf.h"
@@ -22,6 +23,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "migrate.h"
+#include "tenant.h"
 #include "util.h"
 #include "version.h"
 #include "wake.h"
@@ -63,26 +65,21 @@ parse_id(const char *what, const char *s)
 	return (unsigned long long)v;
 }
 
+/* 0 if tenant t exists, else -1 (saying so when it does not). */
 static int
-tenant_exists(unsigned long long t)
+need_tenant(unsigned long long t)
 {
-	struct dbres	*r;
-	int		 ok;
+	int	 ok;
 
-	if (db_query(db, &r, "SELECT id FROM tenants WHERE id = ?", "u", t)
-	    == -1)
-		return -1;
-	ok = r->r_nrow == 1;
-	dbres_free(r);
-	if (!ok)
+	if ((ok = tenant_exists(db, t)) == 0)
 		fprintf(stderr, "webhooksctl: no tenant with id %llu\n", t);
-	return ok ? 0 : -1;
+	return ok == 1 ? 0 : -1;
 }
 
 static int
 cmd_tenant(int argc, char **argv)
 {
-	unsigned long long	 tid, kid;
+	unsigned long long	 tid;
 	char			*key;
 	struct buf		 out;
 
@@ -93,18 +90,8 @@ cmd_tenant(int argc, char **argv)
 		    "characters\n");
 		return 2;
 	}
-	if (db_begin(db) == -1)
+	if (tenant_create(db, argv[2], &tid, &key) == -1)
 		return 1;
-	if (db_exec(db, "INSERT INTO tenants (name) VALUES (?)", "s",
-	    argv[2]) == -1)
-		goto fail;
-	tid = db_insert_id(db);
-	if ((key = apikey_create(db, tid, "default", &kid)) == NULL)
-		goto fail;
-	if (db_commit(db) == -1) {
-		free(key);
-		return 1;
-	}
 	buf_init(&out);
 	buf_printf(&out, "{\"tenant_id\": %llu, \"api_key\": ", tid);
 	jw_str(&out, key);
@@ -113,9 +100,6 @@ cmd_tenant(int argc, char **argv)
 	buf_free(&out);
 	free(key);
 	return 0;
-fail:
-	db_rollback(db);
-	return 1;
 }
 
 static int
@@ -144,7 +128,7 @@ cmd_apikey(int argc, char **argv)
 		}
 	if (tenant == 0)
 		usage();
-	if (tenant_exists(tenant) == -1)
+	if (need_tenant(tenant) == -1)
 		return 1;
 	if (strcmp(argv[1], "create") == 0) {
 		if ((key = apikey_create(db, tenant, name, &id)) == NULL)
@@ -176,9 +160,9 @@ cmd_user(int argc, char **argv)
 		{ "email", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned long long	 tenant = 0;
+	unsigned long long	 tenant = 0, id;
 	const char		*email = NULL;
-	char			*line = NULL, *hash;
+	char			*line = NULL;
 	size_t			 cap = 0;
 	ssize_t			 len;
 	int			 c, rc = 1;
@@ -200,7 +184,7 @@ cmd_user(int argc, char **argv)
 		    email);
 		return 2;
 	}
-	if (tenant_exists(tenant) == -1)
+	if (need_tenant(tenant) == -1)
 		return 1;
 	if ((len = getline(&line, &cap, stdin)) == -1) {
 		fprintf(stderr, "webhooksctl: give the password on standard "
@@ -215,18 +199,18 @@ cmd_user(int argc, char **argv)
 		    "10 characters\n");
 		goto out;
 	}
-	if ((hash = cr_password_hash(line)) == NULL)
-		goto out;
-	if (db_exec(db, "INSERT INTO users (tenant_id, email, password_hash)"
-	    " VALUES (?, ?, ?)", "uss", tenant, email, hash) == -1) {
-		if (db_err_is_dup(db))
-			fprintf(stderr, "webhooksctl: a user with email %s "
-			    "already exists\n", email);
-	} else {
-		printf("{\"user_id\": %llu}\n", db_insert_id(db));
+	switch (account_user_create(db, tenant, email, line, &id)) {
+	case ACCOUNT_OK:
+		printf("{\"user_id\": %llu}\n", id);
 		rc = 0;
+		break;
+	case ACCOUNT_DUP:
+		fprintf(stderr, "webhooksctl: a user with email %s already "
+		    "exists\n", email);
+		break;
+	default:
+		break;
 	}
-	free(hash);
 out:
 	OPENSSL_cleanse(line, cap);
 	free(line);
@@ -289,7 +273,7 @@ cmd_emit(int argc, char **argv)
 		    err);
 		goto out;
 	}
-	if (tenant_exists(tenant) == -1)
+	if (need_tenant(tenant) == -1)
 		goto out2;
 	switch (emit_parse(db, &jd, 0, &ev, err, sizeof(err))) {
 	case EMIT_OK:

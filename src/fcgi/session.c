@@ -8,10 +8,10 @@
 
 #include <openssl/crypto.h>
 
+#include "account.h"
 #include "buf.h"
 #include "conf.h"
 #include "crypto.h"
-#include "db.h"
 #include "html.h"
 #include "log.h"
 #include "req.h"
@@ -81,26 +81,23 @@ set_cookie(struct req *r, const char *value, long long max_age)
 int
 wh_auth_session(struct req *r)
 {
-	char		 tok[128], *form_csrf = NULL;
-	unsigned char	 h[CR_SHA256_LEN];
-	struct dbres	*res = NULL;
-	int		 rc = -1;
+	char			 tok[128], *form_csrf = NULL;
+	struct account_session	 s;
+	int			 rc = -1;
 
 	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == -1)
 		goto login;
-	cr_sha256(tok, strlen(tok), h);
-	if (db_query(r->r_db, &res, "SELECT user_id, tenant_id, csrf_token "
-	    "FROM sessions WHERE token_hash = ? AND expires_at > NOW(3)", "b",
-	    (const char *)h, sizeof(h)) == -1) {
+	switch (account_session_find(r->r_db, tok, &s)) {
+	case -1:
 		html_error(r, 503, "The database is unreachable; try again in "
 		    "a moment.");
 		return -1;
-	}
-	if (res->r_nrow != 1)
+	case 0:
 		goto login;
-	r->r_user = (unsigned long long)dbres_int(res, 0, 0);
-	r->r_tenant = (unsigned long long)dbres_int(res, 0, 1);
-	r->r_csrf = xstrdup(dbres_get(res, 0, 2));
+	}
+	r->r_user = s.as_user;
+	r->r_tenant = s.as_tenant;
+	r->r_csrf = s.as_csrf;
 	if (strcmp(r->r_method, "POST") == 0) {
 		if (req_read_body(r) == -1)
 			goto out;
@@ -121,7 +118,6 @@ login:
 	req_redirect(r, "/admin/login");
 out:
 	free(form_csrf);
-	dbres_free(res);
 	return rc;
 }
 
@@ -192,8 +188,6 @@ admin_login_post(struct req *r)
 	const struct conf *cf = r->r_cf;
 	char		*email = NULL, *pw = NULL, *csrf = NULL;
 	char		*tok = NULL, *csrftok = NULL;
-	struct dbres	*res = NULL;
-	unsigned char	 h[CR_SHA256_LEN];
 	long long	 failures = 0, locked_ms = 0;
 	unsigned long long user = 0, tenant = 0;
 	int		 ok = 0;
@@ -213,16 +207,8 @@ admin_login_post(struct req *r)
 		login_form(r, 400, email, "Enter your email and password.");
 		goto out;
 	}
-	if (db_query(r->r_db, &res, "SELECT failures, GREATEST(0, "
-	    "TIMESTAMPDIFF(MICROSECOND, NOW(3), locked_until) DIV 1000) "
-	    "FROM login_throttle WHERE email = ?", "s", email) == -1)
+	if (account_throttle_get(r->r_db, email, &failures, &locked_ms) == -1)
 		goto dberr;
-	if (res->r_nrow == 1) {
-		failures = dbres_int(res, 0, 0);
-		locked_ms = dbres_int(res, 0, 1);
-	}
-	dbres_free(res);
-	res = NULL;
 	if (locked_ms > 0) {
 		char msg[160];
 
@@ -233,33 +219,12 @@ admin_login_post(struct req *r)
 		login_form(r, 429, email, msg);
 		goto out;
 	}
-	if (db_query(r->r_db, &res, "SELECT id, tenant_id, password_hash "
-	    "FROM users WHERE email = ?", "s", email) == -1)
+	if ((ok = account_verify(r->r_db, email, pw, &user, &tenant)) == -1)
 		goto dberr;
-	if (res->r_nrow == 1) {
-		ok = cr_password_verify(pw, dbres_get(res, 0, 2));
-		user = (unsigned long long)dbres_int(res, 0, 0);
-		tenant = (unsigned long long)dbres_int(res, 0, 1);
-	} else {
-		/* Same work for an unknown email, so timing tells nothing. */
-		static const char dummy[] = "$scrypt$ln=15,r=8,p=1$"
-		    "AAAAAAAAAAAAAAAAAAAAAA$"
-		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-		(void)cr_password_verify(pw, dummy);
-	}
-	dbres_free(res);
-	res = NULL;
 	if (!ok) {
 		failures++;
-		if (db_exec(r->r_db, "INSERT INTO login_throttle (email, "
-		    "failures, locked_until) VALUES (?, 1, NULL) ON DUPLICATE "
-		    "KEY UPDATE failures = IF(locked_until IS NOT NULL AND "
-		    "locked_until <= NOW(3), 1, failures + 1), locked_until = "
-		    "IF(failures >= ?, NOW(3) + INTERVAL ? * 1000 MICROSECOND, "
-		    "NULL), updated_at = NOW(3)", "sii", email,
-		    (long long)cf->cf_login_max_failures,
-		    cf->cf_login_lockout_ms) == -1)
+		if (account_throttle_fail(r->r_db, email,
+		    cf->cf_login_max_failures, cf->cf_login_lockout_ms) == -1)
 			goto dberr;
 		/* Slow down guessing: a quarter second per recent failure. */
 		util_sleep_ms(failures * 250 > 2000 ? 2000 :
@@ -267,18 +232,9 @@ admin_login_post(struct req *r)
 		login_form(r, 401, email, "Wrong email or password.");
 		goto out;
 	}
-	db_exec(r->r_db, "DELETE FROM login_throttle WHERE email = ?", "s",
-	    email);
-	db_exec(r->r_db, "DELETE FROM sessions WHERE expires_at < NOW(3) "
-	    "LIMIT 100", "");
-	if ((tok = cr_token("", 32)) == NULL ||
-	    (csrftok = cr_token("", 32)) == NULL)
-		goto dberr;
-	cr_sha256(tok, strlen(tok), h);
-	if (db_exec(r->r_db, "INSERT INTO sessions (token_hash, user_id, "
-	    "tenant_id, csrf_token, expires_at) VALUES (?, ?, ?, ?, NOW(3) + "
-	    "INTERVAL ? * 1000 MICROSECOND)", "buusi", (const char *)h,
-	    sizeof(h), user, tenant, csrftok, cf->cf_session_ms) == -1)
+	account_throttle_clear(r->r_db, email);
+	if (account_session_open(r->r_db, user, tenant, cf->cf_session_ms,
+	    &tok, &csrftok) == -1)
 		goto dberr;
 	log_info("user %llu signed in", user);
 	set_cookie(r, tok, cf->cf_session_ms / 1000);
@@ -290,7 +246,6 @@ dberr:
 out:
 	if (pw != NULL)
 		OPENSSL_cleanse(pw, strlen(pw));
-	dbres_free(res);
 	free(email);
 	free(pw);
 	free(csrf);
@@ -302,14 +257,10 @@ void
 admin_logout_post(struct req *r)
 {
 	char		 tok[128];
-	unsigned char	 h[CR_SHA256_LEN];
 
 	/* wh_auth_session has checked the session and the CSRF token. */
-	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == 0) {
-		cr_sha256(tok, strlen(tok), h);
-		db_exec(r->r_db, "DELETE FROM sessions WHERE token_hash = ?",
-		    "b", (const char *)h, sizeof(h));
-	}
+	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == 0)
+		account_session_close(r->r_db, tok);
 	set_cookie(r, "", 0);
 	req_redirect(r, "/admin/login");
 }

@@ -1,0 +1,51 @@
+/* The tenant model (see tenant.h). */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "apikey.h"
+#include "db.h"
+#include "tenant.h"
+
+static const char create_sql[] =
+    "INSERT INTO tenants (name) VALUES (?)";
+static const char exists_sql[] =
+    "SELECT id FROM tenants WHERE id = ?";
+
+int
+tenant_create(struct db *db, const char *name, unsigned long long *id,
+    char **key)
+{
+	unsigned long long	 kid;
+
+	*key = NULL;
+	if (db_begin(db) == -1)
+		return -1;
+	if (db_exec(db, create_sql, "s", name) == -1)
+		goto fail;
+	*id = db_insert_id(db);
+	if ((*key = apikey_create(db, *id, "default", &kid)) == NULL)
+		goto fail;
+	if (db_commit(db) == -1) {
+		free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+tenant_exists(struct db *db, unsigned long long id)
+{
+	struct dbres	*r;
+	int		 ok;
+
+	if (db_query(db, &r, exists_sql, "u", id) == -1)
+		return -1;
+	ok = r->r_nrow == 1;
+	dbres_free(r);
+	return ok;
+}
