@@ -4,7 +4,8 @@
 #
 #   tests/fuzz/run.sh [SECONDS] [NAME...]
 #
-# Each harness starts from its committed seeds, copied into
+# The harnesses are built by ./dev build fuzz (configure --enable-fuzz
+# CC=clang in .run/build-fuzz).  Each starts from its committed seeds, copied into
 # .run/fuzz/corpus-NAME (which keeps what earlier runs found), so the
 # repository is not touched; crashes go to .run/fuzz/artifacts/NAME/.
 # The log of each run is .run/fuzz/NAME.log, and one line per harness
@@ -21,7 +22,8 @@ SECS=${1:-600}
 [ $# -gt 0 ] && shift
 NAMES=${*:-fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest}
 
-"$TOP/tests/fuzz/build.sh" $NAMES || exit 1
+BIN=$("$TOP/dev" build fuzz) || exit 1
+mkdir -p "$OUT"
 
 rc=0
 for n in $NAMES; do
@@ -42,7 +44,7 @@ for n in $NAMES; do
 	# crashes too (detect_leaks is on in libFuzzer by default).
 	(cd "$OUT" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-	    nice -n 10 "./$n" "${dict[@]}" -max_total_time="$SECS" \
+	    nice -n 10 "$BIN/tests/fuzz/$n" "${dict[@]}" -max_total_time="$SECS" \
 	    -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix="$art/" "$corpus") \
 	    >"$OUT/$n.log" 2>&1
