@@ -24,7 +24,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	LLVMFuzzerInitialize(int *, char ***);
 
 /* RFC 3629 well-formedness, written as a decoder rather than as ranges
- * of second bytes, so a mistake in json.c's tables is not repeated. */
+ * of second bytes, so a mistake in utf8.c's tables is not repeated. */
 static inline int
 fuzz_utf8_ok(const unsigned char *s, size_t n)
 {
