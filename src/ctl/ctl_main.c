@@ -23,6 +23,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "migrate.h"
+#include "queue.h"
 #include "tenant.h"
 #include "util.h"
 #include "version.h"
@@ -315,15 +316,22 @@ cmd_deliveries(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const cols[] = {
-		"id", "tenant_id", "endpoint_id", "event", "status",
-		"attempts", "next_attempt_at", "last_attempt_at",
-		"last_status_code", "last_error", "claimed_by"
+	static const char *const cols[QL_NCOLS] = {
+		[QL_ID] = "id",
+		[QL_TENANT_ID] = "tenant_id",
+		[QL_ENDPOINT_ID] = "endpoint_id",
+		[QL_EVENT] = "event",
+		[QL_STATUS] = "status",
+		[QL_ATTEMPTS] = "attempts",
+		[QL_NEXT_ATTEMPT_AT] = "next_attempt_at",
+		[QL_LAST_ATTEMPT_AT] = "last_attempt_at",
+		[QL_LAST_STATUS_CODE] = "last_status_code",
+		[QL_LAST_ERROR] = "last_error",
+		[QL_CLAIMED_BY] = "claimed_by"
 	};
 	unsigned long long	 tenant = 0;
 	const char		*status = NULL, *v;
 	long long		 limit = 50;
-	char			 tid[24];
 	struct dbres		*r;
 	struct buf		 out;
 	size_t			 i;
@@ -347,30 +355,21 @@ cmd_deliveries(int argc, char **argv)
 	}
 	if (limit > 10000)
 		limit = 10000;
-	snprintf(tid, sizeof(tid), "%llu", tenant);
-	/* NULL filters match everything; an operator's tool, so the plan
-	 * (newest first along the primary key) is good enough. */
-	if (db_query(db, &r, "SELECT d.id, d.tenant_id, d.endpoint_id,"
-	    " ev.event_type, d.status, d.attempts, d.next_attempt_at,"
-	    " d.last_attempt_at, d.last_status_code, d.last_error,"
-	    " d.claimed_by FROM deliveries d"
-	    " JOIN events ev ON ev.id = d.event_id"
-	    " WHERE (? IS NULL OR d.tenant_id = ?)"
-	    " AND (? IS NULL OR d.status = ?)"
-	    " ORDER BY d.id DESC LIMIT ?", "ssssi", tenant ? tid : NULL,
-	    tenant ? tid : NULL, status, status, limit) == -1)
+	if (queue_list(db, tenant, status, limit, &r) == -1)
 		return 1;
 	buf_init(&out);
 	for (i = 0; i < r->r_nrow; i++) {
 		buf_reset(&out);
 		buf_putc(&out, '{');
-		for (c = 0; c < r->r_ncol; c++) {
+		for (c = 0; c < QL_NCOLS; c++) {
 			if (c > 0)
 				buf_putc(&out, ',');
 			jw_key(&out, cols[c]);
 			v = dbres_get(r, i, c);
 			/* Numbers stay numbers. */
-			if (v != NULL && (c <= 2 || c == 5 || c == 8))
+			if (v != NULL && (c == QL_ID || c == QL_TENANT_ID ||
+			    c == QL_ENDPOINT_ID || c == QL_ATTEMPTS ||
+			    c == QL_LAST_STATUS_CODE))
 				buf_puts(&out, v);
 			else
 				jw_str(&out, v);
