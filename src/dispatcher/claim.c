@@ -345,9 +345,17 @@ set_room(struct due *v, size_t n, const struct dbres *others,
     const struct claim_room *room)
 {
 	const struct claim_held	*h;
-	unsigned		 mine, theirs, cap;
-	size_t			 i, k;
+	unsigned		 mine, theirs, cap, live, held_eps = 0;
+	size_t			 i, k, share, fresh;
 
+	/*
+	 * Endpoints new to this dispatcher are taken only up to its share
+	 * of the due ones, so that dispatchers started side by side spread
+	 * the endpoints among them instead of the first to claim holding
+	 * them all (an endpoint stays with whoever holds its deliveries).
+	 * The share counts the due endpoints this dispatcher holds already;
+	 * alone, its share is every due endpoint.
+	 */
 	for (i = 0; i < n; i++) {
 		if (!v[i].du_locked)
 			continue;
@@ -368,6 +376,18 @@ set_room(struct due *v, size_t n, const struct dbres *others,
 		    theirs < room->cr_ep_cap ? room->cr_ep_cap - theirs : 0;
 		v[i].du_room = mine < cap ? cap - mine : 0;
 		v[i].du_want = 0;
+		held_eps += mine > 0;
+	}
+	live = room->cr_live > 0 ? room->cr_live : 1;
+	share = (n + live - 1) / live;
+	fresh = share > held_eps ? share - held_eps : 0;
+	for (i = 0; i < n; i++) {
+		if (!v[i].du_locked || v[i].du_mine > 0 || v[i].du_room == 0)
+			continue;
+		if (fresh == 0)
+			v[i].du_room = 0;
+		else
+			fresh--;
 	}
 }
 

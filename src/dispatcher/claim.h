@@ -67,6 +67,7 @@ struct claim_room {
 	size_t			 cr_ntenants;
 	int			 cr_rediscover;	/* look for due endpoints
 						   anew, not only in the cache */
+	unsigned		 cr_live;	/* live dispatchers (>= 1) */
 };
 
 /* The endpoints the last look found due, kept by the claimer between

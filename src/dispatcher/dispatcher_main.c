@@ -139,6 +139,7 @@ struct disp {
 	atomic_uint	 d_st_held;
 	atomic_ullong	 d_st_claimed;
 	atomic_ullong	 d_st_released;
+	atomic_uint	 d_live;		/* written by the heart */
 };
 
 static void
@@ -385,6 +386,7 @@ heart_main(void *arg)
 			continue;
 		}
 		db_ok(d, w, &s->dbs_beat_at);
+		atomic_store(&d->d_live, heart_live(d->d_heart));
 		if (n > 0) {
 			pthread_mutex_lock(&s->dbs_mu);
 			s->dbs_kick = 1;
@@ -541,6 +543,7 @@ ask_claim(struct disp *d, int64_t now)
 		due_pop(&d->d_due);
 	memset(&room, 0, sizeof(room));
 	room.cr_rediscover = look;
+	room.cr_live = atomic_load(&d->d_live);
 	room.cr_ep_cap = d->d_cf.cf_endpoint_concurrency;
 	room.cr_tenant_window = send_tenant_cap(&d->d_cf) * 2;
 	send_room(d->d_snd, &room);

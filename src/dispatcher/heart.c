@@ -24,6 +24,7 @@ struct heart {
 	int64_t			 h_ok_since;	/* beating without a gap since
 						   (mono ms), 0: not now */
 	int64_t			 h_last_ok;
+	unsigned		 h_live;
 };
 
 static const char beat_sql[] =
@@ -44,6 +45,10 @@ static const char release_sql[] =
 static const char reap_sql[] =
     "DELETE FROM dispatchers WHERE id = ?"
     " AND heartbeat_at < NOW(3) - INTERVAL ? MICROSECOND";
+
+static const char live_sql[] =
+    "SELECT COUNT(*) FROM dispatchers"
+    " WHERE heartbeat_at >= NOW(3) - INTERVAL ? MICROSECOND";
 
 static const char dead_sql[] =
     "SELECT id FROM dispatchers"
@@ -204,6 +209,11 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 		log_warn("heartbeat: this dispatcher was taken for dead and "
 		    "registered again; deliveries in flight may be sent "
 		    "twice");
+	if (db_query(h->h_db, &r, live_sql, "i",
+	    cf->cf_heartbeat_timeout_ms * 1000) == -1)
+		goto fail;
+	h->h_live = (unsigned)dbres_int(r, 0, 0);
+	dbres_free(r);
 	if (h->h_ok_since == 0 || now - h->h_last_ok > 3 * cf->cf_heartbeat_ms)
 		h->h_ok_since = now;
 	h->h_last_ok = now;
@@ -229,6 +239,12 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 fail:
 	h->h_ok_since = 0;
 	return -1;
+}
+
+unsigned
+heart_live(const struct heart *h)
+{
+	return h->h_live > 0 ? h->h_live : 1;
 }
 
 void

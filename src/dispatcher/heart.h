@@ -33,6 +33,10 @@ void		 heart_free(struct heart *);
  * when > 0), or -1 when the database failed (tried again next beat). */
 long long	 heart_beat(struct heart *, const struct heart_stats *,
 		    int64_t now);
+/* Live dispatchers (heartbeat younger than heartbeat_timeout) as of
+ * the last beat that reached the database; 1 before the first. */
+unsigned	 heart_live(const struct heart *);
+
 /* A clean stop: the own row goes. */
 void		 heart_stop(struct heart *);
 

@@ -139,6 +139,48 @@ check_room(void)
 	    "endpoint_concurrency (%u)", v[3].du_room);
 }
 
+/* set_room: endpoints new to this dispatcher only up to its share of
+ * the due ones among the live dispatchers. */
+static void
+check_share(void)
+{
+	struct claim_held	 mine[] = { { 1, 4, 8 } };	/* holds 1 */
+	struct dbres		 none;
+	struct claim_room	 room;
+	struct due		 v[6];
+	size_t			 i, open_new;
+
+	memset(&none, 0, sizeof(none));
+	memset(&room, 0, sizeof(room));
+	room.cr_ep_cap = 8;
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < 6; i++) {
+		v[i].du_id = i + 1;
+		v[i].du_locked = 1;
+	}
+	room.cr_live = 3;
+	set_room(v, 6, &none, &room);
+	for (i = 0, open_new = 0; i < 6; i++)
+		open_new += v[i].du_room > 0;
+	T_CHECK(open_new == 2 && v[0].du_room > 0 && v[1].du_room > 0,
+	    "share: 3 dispatchers, 6 due endpoints, none held here: 2 of "
+	    "them (%zu), the oldest due first", open_new);
+	room.cr_eps = mine;
+	room.cr_neps = 1;
+	set_room(v, 6, &none, &room);
+	for (i = 1, open_new = 0; i < 6; i++)
+		open_new += v[i].du_room > 0;
+	T_CHECK(v[0].du_room == 4 && open_new == 1, "share: an endpoint "
+	    "held here counts in the share and keeps its room (%u, %zu new)",
+	    v[0].du_room, open_new);
+	room.cr_live = 1;
+	set_room(v, 6, &none, &room);
+	for (i = 1, open_new = 0; i < 6; i++)
+		open_new += v[i].du_room > 0;
+	T_CHECK(open_new == 5, "share: alone, every due endpoint (%zu)",
+	    open_new);
+}
+
 int
 main(void)
 {
@@ -147,5 +189,6 @@ main(void)
 	for (i = 0; i < sizeof(allot_cases) / sizeof(allot_cases[0]); i++)
 		run_allot(&allot_cases[i]);
 	check_room();
+	check_share();
 	return t_done();
 }
