@@ -154,7 +154,14 @@ endpoint_check_description(const char *s, char *err, size_t errsz)
 {
 	size_t	 chars;
 
-	/* The column counts characters; the input is valid UTF-8. */
+	/* JSON is UTF-8 already; a form field is whatever bytes its
+	 * %XX escapes said, and the column (strict utf8mb4) would refuse
+	 * the rest with an error that reads like an outage. */
+	if (!utf8_valid(s, strlen(s))) {
+		snprintf(err, errsz, "description: must be UTF-8 text");
+		return -1;
+	}
+	/* The column counts characters. */
 	chars = utf8_count(s, strlen(s));
 	if (chars > EP_DESC_MAX) {
 		snprintf(err, errsz, "description: at most %d characters (it "

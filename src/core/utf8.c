@@ -120,7 +120,8 @@ utf8_clean(const char *p, size_t n, size_t *outlen)
 	}
 	if (outlen != NULL)
 		*outlen = b.b_len;
-	if (b.b_data == NULL)
+	/* Reserved but nothing written: terminate it as well. */
+	if (b.b_len == 0)
 		buf_puts(&b, "");
 	return buf_release(&b);
 }
@@ -159,4 +160,20 @@ utf8_clip_bytes(const char *s, size_t n, size_t max)
 	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
 		;
 	return n;
+}
+
+int
+utf8_valid(const char *p, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)p;
+	const char		*why;
+	size_t			 i = 0, len;
+
+	while (i < n) {
+		len = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i, &why);
+		if (len == 0)
+			return 0;
+		i += len;
+	}
+	return 1;
 }

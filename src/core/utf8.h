@@ -20,6 +20,9 @@ size_t	 utf8_put(unsigned int cp, unsigned char *o);
 char	*utf8_clean(const char *p, size_t n, size_t *outlen);
 /* Characters in n bytes of s. */
 size_t	 utf8_count(const char *s, size_t n);
+/* Is it valid UTF-8 (no overlong form, surrogate or code point past
+ * U+10FFFF)? */
+int	 utf8_valid(const char *s, size_t n);
 /* Bytes of the first max characters of n bytes at s; *cut says whether
  * some were left out. */
 size_t	 utf8_clip_chars(const char *s, size_t n, size_t max, int *cut);

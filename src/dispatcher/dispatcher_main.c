@@ -861,6 +861,7 @@ main(int argc, char **argv)
 		log_err("curl_multi_init failed");
 		return 1;
 	}
+	heart_start(d.d_heart);
 	if (db_start(&d) == -1)
 		return 1;
 	log_info("%s %s started as %s: concurrency %u, %u per endpoint, "

@@ -20,7 +20,6 @@ struct heart {
 	char			*h_id;
 	char			*h_host;
 	long			 h_pid;
-	int			 h_started;	/* the start's sweep is done */
 	int64_t			 h_ok_since;	/* beating without a gap since
 						   (mono ms), 0: not now */
 	int64_t			 h_last_ok;
@@ -188,13 +187,6 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 	long long		 n, total = 0, stale_us;
 	size_t			 i;
 
-	/* This dispatcher's id may have held rows in an earlier life (a
-	 * pid reused after a reboot). */
-	if (!h->h_started) {
-		if ((total = db_exec(h->h_db, release_sql, "s", h->h_id)) == -1)
-			goto fail;
-		h->h_started = 1;
-	}
 	if ((n = host_sweep(h)) == -1)
 		goto fail;
 	total += n;
@@ -239,6 +231,22 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 fail:
 	h->h_ok_since = 0;
 	return -1;
+}
+
+int
+heart_start(struct heart *h)
+{
+	long long	 n;
+
+	if ((n = db_exec(h->h_db, release_sql, "s", h->h_id)) == -1) {
+		log_warn("heartbeat: %s; deliveries an earlier dispatcher of "
+		    "this id held wait for their lease", db_error(h->h_db));
+		return -1;
+	}
+	if (n > 0)
+		log_warn("%lld deliveries held by an earlier dispatcher with "
+		    "this id (%s) are due again", n, h->h_id);
+	return 0;
 }
 
 unsigned

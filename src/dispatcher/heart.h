@@ -28,6 +28,12 @@ struct heart	*heart_new(const struct conf *, struct db *, const char *id,
 		    const char *host, pid_t pid);
 void		 heart_free(struct heart *);
 
+/* Before the first claim: deliveries this dispatcher's id held in an
+ * earlier life (a pid reused after a reboot) are due again.  Run before
+ * any claim of this process, since after one it would give back what
+ * this process holds.  0, or -1 (logged; they wait for their lease). */
+int		 heart_start(struct heart *);
+
 /* One beat at monotonic time now: the own row, then the dead.  Returns
  * the number of deliveries made due again (the caller claims at once
  * when > 0), or -1 when the database failed (tried again next beat). */

@@ -83,7 +83,6 @@ void
 record_classify(const struct conf *cf, unsigned attempts,
     const struct attempt *at, struct verdict *v)
 {
-	unsigned	 k = attempts + 1;	/* failures so far, if failed */
 	long		 code = at->at_status;
 	long long	 ra_ms = 0;
 
@@ -131,12 +130,13 @@ record_classify(const struct conf *cf, unsigned attempts,
 		}
 		break;
 	}
-	if (k > cf->cf_retry_n) {
+	/* Compared before any + 1, which could wrap. */
+	if (attempts >= cf->cf_retry_n) {
 		v->v_status = RS_DROPPED;
 		return;
 	}
 	v->v_status = RS_PENDING;
-	v->v_delay_ms = cf->cf_retry_ms[k - 1];
+	v->v_delay_ms = cf->cf_retry_ms[attempts];
 	if (ra_ms > v->v_delay_ms)
 		v->v_delay_ms = ra_ms;
 }

@@ -24,8 +24,6 @@ struct clean_case {
  * written.  Harmless today: the recorder's one empty input, an empty
  * response body, is read by its length (r_snippet_len), never as a
  * string. */
-#define EMPTY_BUG	"empty input comes back unterminated (buf_reserve " \
-	"before the b_data == NULL test)"
 /* The bytes never written are garbage only where malloc fills new
  * memory, as AddressSanitizer does (0xbe); elsewhere they may be 0 by
  * chance, so the check runs in the sanitizer build only. */
@@ -38,7 +36,7 @@ struct clean_case {
 #endif
 
 static const struct clean_case clean_cases[] = {
-	{ "empty stays empty, NUL-terminated", S(""), S(""), EMPTY_BUG },
+	{ "empty stays empty, NUL-terminated", S(""), S(""), NULL },
 	{ "ASCII passes", S("ok: 200"), S("ok: 200"), NULL },
 	{ "valid 2-, 3- and 4-byte sequences pass", S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), NULL },
 	{ "a stray continuation byte becomes U+FFFD", S("a\x80z"), S("a" FFFD "z"), NULL },

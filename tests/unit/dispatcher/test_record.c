@@ -58,6 +58,7 @@ static const struct classify_case cases[] = {
 	{ "5xx, 6th failure (5th retry failed): dropped", SHIPPED, 5, SF_NONE, 500, 0, NULL, "", RS_DROPPED, 0, 0, NULL },
 	{ "599, the last 5xx, is retried", SHIPPED, 0, SF_NONE, 599, 0, NULL, "", RS_PENDING, 1 * MIN, 0, NULL },
 	{ "a huge attempt count is dropped", SHIPPED, UINT_MAX - 1, SF_NONE, 500, 0, NULL, "", RS_DROPPED, 0, 0, NULL },
+	{ "the largest attempt count is dropped, not wrapped to the first retry", SHIPPED, UINT_MAX, SF_NONE, 500, 0, NULL, "", RS_DROPPED, 0, 0, NULL },
 	{ "a status of no class (600) is retried like a 5xx", SHIPPED, 0, SF_NONE, 600, 0, NULL, "", RS_PENDING, 1 * MIN, 0, NULL },
 	/* 408: the receiver gave up waiting, transient */
 	{ "408 is retried after the schedule's delay", SHIPPED, 0, SF_NONE, 408, 0, NULL, "", RS_PENDING, 1 * MIN, 0, NULL },
