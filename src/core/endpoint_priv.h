@@ -1,0 +1,30 @@
+/* What the endpoint model's files share and nothing else may use:
+ * endpoint.c (storage) calls into endpoint_integ.c (secrets, sealed
+ * integrations) and endpoint_check.c (validation). */
+#ifndef WH_ENDPOINT_PRIV_H
+#define WH_ENDPOINT_PRIV_H
+
+struct buf;
+struct dbres;
+struct endpoint_set;
+
+/* The sealed integrations of a create or an update: the format, and the
+ * PagerDuty routing key and custom headers sealed (or NULL). */
+struct integ {
+	const char	*in_format;
+	char		*in_pdkey;
+	char		*in_headers;
+};
+
+int		 ep_seal(const char *secret, struct buf *out);
+int		 ep_secret_prepare(const char *given, char **secret,
+		    struct buf *sealed);
+int		 ep_open_col(const struct dbres *r, size_t row, unsigned col,
+		    struct buf *out);
+enum ep_err	 ep_integ_prepare(const struct endpoint_set *es,
+		    const struct dbres *cur, struct integ *out, char *err,
+		    size_t errsz);
+void		 ep_integ_free(struct integ *);
+int		 ep_filter_path(const char *path, struct buf *jp);
+
+#endif
