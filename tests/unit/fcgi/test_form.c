@@ -2,8 +2,8 @@
  * req.c (req_form_get, req_form_all, req_urldecode, req_urlencode), then
  * read_form, which reads the new/edit form into a struct epform with a
  * message per field, and form_to_set, which turns it into what the
- * model stores.  admin_webhooks.c is included, as lighttpd's src/t/
- * does, to reach them (they are static).  The events check asks the
+ * model stores.  admin_form_read.c is included, as lighttpd's src/t/
+ * does, to reach its static helpers as well.  The events check asks the
  * catalog in the database, so no case here subscribes to an event: the
  * form is then never valid as a whole, and each case looks at one
  * field. */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../src/fcgi/admin_webhooks.c"
+#include "../../../src/fcgi/admin_form_read.c"
 #include "t.h"
 
 /* Test data: s, then n times rep, then t. */
