@@ -2,9 +2,9 @@
  * refreshes every heartbeat_interval.  One whose heartbeat is older than
  * heartbeat_timeout is dead; the first live dispatcher to see it deletes
  * its row and makes the deliveries it held due at once, so a SIGKILL or
- * a lost host costs seconds, not the lease.  A dispatcher starting on a
- * host does the same at once for dispatchers of that host whose process
- * is gone. */
+ * a lost host costs seconds, not the lease.  A dispatcher does the same
+ * sooner for dispatchers of its own host whose process is gone, once
+ * they have missed two heartbeats. */
 #ifndef WH_HEART_H
 #define WH_HEART_H
 
