@@ -130,19 +130,21 @@ finish(struct db *db, enum ep_err rc)
 enum ep_err
 endpoint_create(struct db *db, unsigned long long tenant,
     const struct endpoint_set *es, unsigned long long *id, char **secret,
-    char *err, size_t errsz)
+    struct ep_fault *fault)
 {
 	struct buf	 sealed;
 	struct integ	 in;
 	enum ep_err	 rc = EP_DB;
 
+	/* Said only with EP_INVALID; defined whatever happens. */
+	ep_fault_set(fault, "", "invalid_field", "%s", "");
 	buf_init(&sealed);
 	memset(&in, 0, sizeof(in));
 	if (ep_secret_prepare(es->es_secret, secret, &sealed) == -1) {
 		rc = EP_SEAL;
 		goto out;
 	}
-	if ((rc = ep_integ_prepare(es, NULL, &in, err, errsz)) != EP_OK)
+	if ((rc = ep_integ_prepare(es, NULL, &in, fault)) != EP_OK)
 		goto out;
 	rc = EP_DB;
 	if (db_begin(db) == -1)
@@ -386,8 +388,8 @@ flag(int v)
 
 enum ep_err
 endpoint_update(struct db *db, unsigned long long tenant,
-    unsigned long long id, const struct endpoint_set *es, char *err,
-    size_t errsz)
+    unsigned long long id, const struct endpoint_set *es,
+    struct ep_fault *fault)
 {
 	struct buf	 sealed;
 	struct dbres	*cur = NULL;
@@ -396,6 +398,8 @@ endpoint_update(struct db *db, unsigned long long tenant,
 	int		 integ = es->es_format != NULL ||
 			    es->es_routing_key != NULL || es->es_headers_set;
 
+	/* Said only with EP_INVALID; defined whatever happens. */
+	ep_fault_set(fault, "", "invalid_field", "%s", "");
 	buf_init(&sealed);
 	memset(&in, 0, sizeof(in));
 	if (es->es_secret != NULL && ep_seal(es->es_secret, &sealed) == -1) {
@@ -425,7 +429,7 @@ endpoint_update(struct db *db, unsigned long long tenant,
 		    " headers_sealed FROM endpoints WHERE id = ?", "u", id)
 		    == -1)
 			goto out;
-		if ((rc = ep_integ_prepare(es, cur, &in, err, errsz)) != EP_OK)
+		if ((rc = ep_integ_prepare(es, cur, &in, fault)) != EP_OK)
 			goto out;
 		rc = EP_DB;
 		if (db_exec(db, "UPDATE endpoints SET format = ?,"

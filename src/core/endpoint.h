@@ -125,14 +125,24 @@ int		endpoint_check_headers(const struct ep_header *, size_t n,
  * Standard Webhooks libraries decode. */
 char	*endpoint_secret_new(void);
 
+/* What endpoint_create and endpoint_update say when the caller's input
+ * is wrong (EP_INVALID): the field it is about, as the API names it
+ * ("pagerduty_routing_key", "headers"; "" for the endpoint as a whole),
+ * the API's error code for it, and a message that tells what to fix. */
+struct ep_fault {
+	const char	*ef_field;
+	const char	*ef_code;
+	char		 ef_msg[600];
+};
+
 /* Create from a checked es (es_url and es_events required).  With no
  * es_secret one is generated; *secret gets the secret in clear either
  * way (malloc'd), for the one answer that shows it.  What depends on
  * more than one field (a routing key for format pagerduty, a header
- * value to keep) fails with EP_INVALID and a message in err. */
+ * value to keep) fails with EP_INVALID and *fault says which and why. */
 enum ep_err	endpoint_create(struct db *, unsigned long long tenant,
 		    const struct endpoint_set *, unsigned long long *id,
-		    char **secret, char *err, size_t errsz);
+		    char **secret, struct ep_fault *fault);
 /* Is id the tenant's endpoint (EP_OK, EP_NOTFOUND, EP_DB)?  With lock,
  * it is locked for the caller's transaction. */
 enum ep_err	endpoint_owned(struct db *, unsigned long long tenant,
@@ -150,7 +160,7 @@ enum ep_err	endpoint_list(struct db *, unsigned long long tenant,
  * create. */
 enum ep_err	endpoint_update(struct db *, unsigned long long tenant,
 		    unsigned long long id, const struct endpoint_set *,
-		    char *err, size_t errsz);
+		    struct ep_fault *fault);
 /* Deletes the endpoint and its subscriptions; its pending and paused
  * deliveries become failed ("endpoint deleted"), and its delivery
  * history stays readable by delivery id. */

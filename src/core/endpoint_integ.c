@@ -2,6 +2,7 @@
  * routing key, custom headers), opened and sealed with the master key. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ ep_open_col(const struct dbres *r, size_t row, unsigned col, struct buf *out)
  * create).  Sealed values come back malloc'd or NULL. */
 enum ep_err
 ep_integ_prepare(const struct endpoint_set *es, const struct dbres *cur,
-    struct integ *out, char *err, size_t errsz)
+    struct integ *out, struct ep_fault *fault)
 {
 	struct buf	 sealed, lines, old;
 	const char	*v, *curfmt = cur ? dbres_get(cur, 0, 0) : NULL;
@@ -109,7 +110,8 @@ ep_integ_prepare(const struct endpoint_set *es, const struct dbres *cur,
 	    curfmt != NULL ? curfmt : "momentumpro";
 	pd = strcmp(out->in_format, "pagerduty") == 0;
 	if (es->es_routing_key != NULL && !pd) {
-		snprintf(err, errsz, "pagerduty_routing_key: only used when "
+		ep_fault_set(fault, "pagerduty_routing_key",
+		    "invalid_routing_key", "pagerduty_routing_key: only used when "
 		    "format is \"pagerduty\"; set that format too, or leave "
 		    "the key out");
 		goto out;
@@ -124,7 +126,8 @@ ep_integ_prepare(const struct endpoint_set *es, const struct dbres *cur,
 	} else if (pd && cur != NULL && dbres_get(cur, 0, 1) != NULL)
 		out->in_pdkey = xstrdup(dbres_get(cur, 0, 1));
 	else if (pd) {
-		snprintf(err, errsz, "pagerduty_routing_key: required with "
+		ep_fault_set(fault, "pagerduty_routing_key",
+		    "invalid_routing_key", "pagerduty_routing_key: required with "
 		    "format \"pagerduty\": the %d-character integration key "
 		    "of an Events API v2 integration on your PagerDuty service",
 		    EP_PDKEY_LEN);
@@ -152,7 +155,8 @@ ep_integ_prepare(const struct endpoint_set *es, const struct dbres *cur,
 			}
 			if (!oldopen || (v = lines_find(buf_cstr(&old),
 			    es->es_headers[i].eh_name, &vlen)) == NULL) {
-				snprintf(err, errsz, "headers: %s has no value "
+				ep_fault_set(fault, "headers",
+				    "invalid_headers", "headers: %s has no value "
 				    "yet; give one", es->es_headers[i].eh_name);
 				goto out;
 			}
@@ -188,4 +192,17 @@ ep_integ_free(struct integ *in)
 {
 	free(in->in_pdkey);
 	free(in->in_headers);
+}
+
+void
+ep_fault_set(struct ep_fault *f, const char *field, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	f->ef_field = field;
+	f->ef_code = code;
+	va_start(ap, fmt);
+	vsnprintf(f->ef_msg, sizeof(f->ef_msg), fmt, ap);
+	va_end(ap);
 }

@@ -21,9 +21,14 @@ int		 ep_secret_prepare(const char *given, char **secret,
 		    struct buf *sealed);
 int		 ep_open_col(const struct dbres *r, size_t row, unsigned col,
 		    struct buf *out);
+struct ep_fault;
 enum ep_err	 ep_integ_prepare(const struct endpoint_set *es,
-		    const struct dbres *cur, struct integ *out, char *err,
-		    size_t errsz);
+		    const struct dbres *cur, struct integ *out,
+		    struct ep_fault *fault);
+/* Fill fault: the field, its API code, and the message. */
+void		 ep_fault_set(struct ep_fault *, const char *field,
+		    const char *code, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
 void		 ep_integ_free(struct integ *);
 int		 ep_filter_path(const char *path, struct buf *jp);
 

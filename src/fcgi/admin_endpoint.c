@@ -456,12 +456,12 @@ static void
 set_enabled(struct req *r, int on)
 {
 	struct endpoint_set	 es;
-	char			 err[256];
+	struct ep_fault		 fault;
 
 	endpoint_set_init(&es);
 	es.es_enabled = on;
 	after_action(r, endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
-	    &es, err, sizeof(err)), on ? "enabled" : "disabled");
+	    &es, &fault), on ? "enabled" : "disabled");
 	if (on)
 		wake_send(r->r_cf);
 }

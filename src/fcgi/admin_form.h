@@ -73,8 +73,8 @@ char	*filter_box(const struct ep_filter *);
 int	 read_form(struct req *, struct epform *, int creating);
 void	 form_to_set(const struct epform *, struct endpoint_set *,
 	    int creating);
-/* A message of the model about more than one field, at its field. */
-void	 model_msg(struct epform *, const char *err);
+/* The model's fault about more than one field, at its field. */
+void	 model_msg(struct epform *, const struct ep_fault *);
 /* The form page with status; cur is the stored endpoint when editing. */
 void	 form_page(struct req *, int status, unsigned long long id,
 	    const struct epform *, const struct endpoint *cur);

@@ -354,12 +354,14 @@ form_to_set(const struct epform *f, struct endpoint_set *es, int creating)
 
 /* A message of the model about more than one field, at its field. */
 void
-model_msg(struct epform *f, const char *err)
+model_msg(struct epform *f, const struct ep_fault *fault)
 {
-	if (strncmp(err, "pagerduty_routing_key", 21) == 0)
-		field_msg(f->f_err_pdkey, sizeof(f->f_err_pdkey), err);
-	else if (strncmp(err, "headers", 7) == 0)
-		field_msg(f->f_err_headers, sizeof(f->f_err_headers), err);
+	if (strcmp(fault->ef_field, "pagerduty_routing_key") == 0)
+		field_msg(f->f_err_pdkey, sizeof(f->f_err_pdkey),
+		    fault->ef_msg);
+	else if (strcmp(fault->ef_field, "headers") == 0)
+		field_msg(f->f_err_headers, sizeof(f->f_err_headers),
+		    fault->ef_msg);
 	else
-		field_msg(f->f_err_form, sizeof(f->f_err_form), err);
+		field_msg(f->f_err_form, sizeof(f->f_err_form), fault->ef_msg);
 }

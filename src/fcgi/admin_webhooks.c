@@ -56,7 +56,8 @@ admin_webhooks_create_post(struct req *r)
 	struct epform		 f;
 	struct endpoint_set	 es;
 	unsigned long long	 id;
-	char			*secret = NULL, loc[96], err[512];
+	char			*secret = NULL, loc[96];
+	struct ep_fault		 fault;
 	enum ep_err		 e;
 	int			 rc;
 
@@ -70,10 +71,9 @@ admin_webhooks_create_post(struct req *r)
 		goto out;
 	}
 	form_to_set(&f, &es, 1);
-	err[0] = '\0';
 	if ((e = endpoint_create(r->r_db, r->r_tenant, &es, &id, &secret,
-	    err, sizeof(err))) == EP_INVALID) {
-		model_msg(&f, err);
+	    &fault)) == EP_INVALID) {
+		model_msg(&f, &fault);
 		form_page(r, 422, 0, &f, NULL);
 		goto out;
 	}
@@ -136,7 +136,8 @@ admin_webhooks_update_post(struct req *r)
 	struct epform		 f;
 	struct endpoint_set	 es;
 	struct endpoint		 ep;
-	char			 loc[96], err[512];
+	char			 loc[96];
+	struct ep_fault		 fault;
 	enum ep_err		 e;
 	int			 rc, have = 0;
 
@@ -157,16 +158,15 @@ admin_webhooks_update_post(struct req *r)
 		goto out;
 	}
 	form_to_set(&f, &es, 0);
-	err[0] = '\0';
 	if ((e = endpoint_update(r->r_db, r->r_tenant, r->r_ids[0], &es,
-	    err, sizeof(err))) == EP_INVALID) {
+	    &fault)) == EP_INVALID) {
 		if ((e = endpoint_get(r->r_db, r->r_tenant, r->r_ids[0], &ep))
 		    != EP_OK) {
 			ep_error(r, e);
 			goto out;
 		}
 		have = 1;
-		model_msg(&f, err);
+		model_msg(&f, &fault);
 		form_page(r, 422, r->r_ids[0], &f, &ep);
 		goto out;
 	}

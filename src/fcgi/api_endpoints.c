@@ -75,21 +75,6 @@ in_free(struct ep_in *in)
 	free(in->in_headers);
 }
 
-/* The error code of a model message, by the field it starts with. */
-static const char *
-code_of(const char *err)
-{
-	size_t	 f, n;
-
-	for (f = 0; err != NULL && f < F_N; f++) {
-		n = strlen(fields[f].f_name);
-		if (strncmp(err, fields[f].f_name, n) == 0 &&
-		    (err[n] == ':' || err[n] == '['))
-			return fields[f].f_code;
-	}
-	return "invalid_field";
-}
-
 static void
 ep_error(struct req *r, enum ep_err rc, const char *code, const char *err)
 {
@@ -535,16 +520,16 @@ api_endpoints_create(struct req *r)
 	struct json_doc		 doc;
 	struct ep_in		 in;
 	struct buf		 loc;
-	char			*secret = NULL, err[600];
+	char			*secret = NULL;
+	struct ep_fault		 fault;
 	unsigned long long	 id;
 	enum ep_err		 rc;
 
 	if (read_in(r, &doc, &in, 1) == -1)
 		return;
-	err[0] = '\0';
 	if ((rc = endpoint_create(r->r_db, r->r_tenant, &in.in_set, &id,
-	    &secret, err, sizeof(err))) != EP_OK)
-		ep_error(r, rc, code_of(err), err);
+	    &secret, &fault)) != EP_OK)
+		ep_error(r, rc, fault.ef_code, fault.ef_msg);
 	else {
 		buf_init(&loc);
 		buf_printf(&loc, "/api/v1/endpoints/%llu", id);
@@ -568,15 +553,14 @@ api_endpoint_patch(struct req *r)
 {
 	struct json_doc	 doc;
 	struct ep_in	 in;
-	char		 err[600];
+	struct ep_fault	 fault;
 	enum ep_err	 rc;
 
 	if (read_in(r, &doc, &in, 0) == -1)
 		return;
-	err[0] = '\0';
 	if ((rc = endpoint_update(r->r_db, r->r_tenant, r->r_ids[0],
-	    &in.in_set, err, sizeof(err))) != EP_OK)
-		ep_error(r, rc, code_of(err), err);
+	    &in.in_set, &fault)) != EP_OK)
+		ep_error(r, rc, fault.ef_code, fault.ef_msg);
 	else
 		ep_answer(r, 200, r->r_ids[0], NULL);
 	in_free(&in);
