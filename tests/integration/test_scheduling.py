@@ -41,6 +41,10 @@ CONCURRENCY = 64
 TENANT_CONCURRENCY = CONCURRENCY // 2
 HEARTBEAT_INTERVAL = 1.0
 HEARTBEAT_TIMEOUT = 5.0
+# A request counts as sent by a dispatcher killed at t if it reaches the
+# receiver before t + this: the bytes were on their way; a dispatcher
+# that takes over sends again only after two missed heartbeats.
+SENT_BEFORE_KILL = 0.5
 FILE_START = time.time()
 
 
@@ -557,8 +561,12 @@ def kill_and_restart():
     held = {i for i, (s, c) in at_kill.items()
             if s == "pending" and c.endswith(":%d" % d1.proc.pid)}
     unfinished = {i for i, (s, c) in at_kill.items() if s != "delivered"}
+    time.sleep(SENT_BEFORE_KILL)
     reqs = recv.snapshot()
-    before = {r["id"] for r in reqs if r["t"] < t_kill}
+    # A request the dead dispatcher sent just before the kill may be
+    # counted here a little after it; nothing can be sent again sooner
+    # than two missed heartbeats after the kill.
+    before = {r["id"] for r in reqs if r["t"] < t_kill + SENT_BEFORE_KILL}
     in_flight = {r["id"] for r in reqs if r["t"] < t_kill
                  and (r["answered"] is None or r["answered"] > t_kill)}
     first_body = {}
@@ -621,10 +629,11 @@ def kill_one_of_two():
     held = {i for i, (s, c) in at_kill.items()
             if s == "pending" and c.endswith(":%d" % victim.proc.pid)}
     unfinished = sum(1 for s, c in at_kill.values() if s != "delivered")
-    before = {r["id"] for r in recv.snapshot() if r["t"] < t_kill}
     ok = wait_until(lambda: delivered(tid) == n, timeout=15, interval=0.3)
     time.sleep(0.3)
     reqs = recv.snapshot()
+    # As above: what arrives just after the kill was sent before it.
+    before = {r["id"] for r in reqs if r["t"] < t_kill + SENT_BEFORE_KILL}
     after = {}
     for r in reqs:
         if r["t"] >= t_kill:
