@@ -17,8 +17,8 @@
 #define CLAIM_TRIES	3
 /* The endpoints with due deliveries, the oldest due first, with their
  * tenant and whether endpoint_sched lacks their row: a skip scan of
- * deliveries_due in a procedure (sql/004_scheduling.sql), two index
- * dives per endpoint with pending rows whatever the depth of each
+ * deliveries_due in a procedure (sql/004_scheduling.sql), one index
+ * dive per endpoint with pending rows whatever the depth of each
  * backlog, in one round trip; at most 2,000 endpoints per claim.  A
  * deleted endpoint's rows come with tenant 0 and are finished by the
  * orphan path below. */
@@ -402,11 +402,8 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 	struct dbres	*r = NULL, *others = NULL;
 	struct buf	 eps;
 	size_t		 i, k, got;
-	unsigned	 total = room->cr_total;
 	int		 try;
 
-	if (total > cf->cf_claim_batch)
-		total = cf->cf_claim_batch;
 	buf_init(&eps);
 	buf_putc(&eps, '[');
 	for (i = 0; i < n; i++)
@@ -439,7 +436,7 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 		set_room(v, n, others, room);
 		dbres_free(others);
 		others = NULL;
-		allot(v, n, room, total, more);
+		allot(v, n, room, room->cr_total, more);
 		buf_putc(ids, '[');
 		for (i = 0; i < n; i++)
 			v[i].du_got = 0;

@@ -19,13 +19,9 @@
  */
 #include "config.h"
 
-#include <sys/types.h>
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -266,8 +262,10 @@ claimer_ready(const struct dbside *s, int64_t now)
 	return s->dbs_stop || (now >= s->dbs_claim_at && s->dbs_want > 0);
 }
 
+/* The writer and the heart wait for nothing but the stop (the writer
+ * also for its next batch, by time). */
 static int
-writer_ready(const struct dbside *s, int64_t now)
+stop_asked(const struct dbside *s, int64_t now)
 {
 	(void)now;
 	return s->dbs_stop;
@@ -347,13 +345,6 @@ claimer_main(void *arg)
 	return NULL;
 }
 
-static int
-heart_ready(const struct dbside *s, int64_t now)
-{
-	(void)now;
-	return s->dbs_stop;
-}
-
 /* The heart: a beat every heartbeat_interval, on a connection of its
  * own so that a long claim or write never delays it past the timeout;
  * rows it made due wake the sending thread to claim. */
@@ -369,7 +360,7 @@ heart_main(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&s->dbs_mu);
-		db_sleep(s, next, heart_ready);
+		db_sleep(s, next, stop_asked);
 		if (s->dbs_stop) {
 			pthread_mutex_unlock(&s->dbs_mu);
 			break;
@@ -420,7 +411,7 @@ writer_main(void *arg)
 		pthread_mutex_lock(&s->dbs_mu);
 		if (t < s->dbs_write_at)
 			t = s->dbs_write_at;
-		db_sleep(s, t, writer_ready);
+		db_sleep(s, t, stop_asked);
 		stop = s->dbs_stop;
 		at = s->dbs_write_at;
 		pthread_mutex_unlock(&s->dbs_mu);
@@ -454,6 +445,14 @@ writer_main(void *arg)
 
 /* ---------------------------------------------------------------- sending thread */
 
+/* Give a claimed job back unsent, counted for the heartbeat. */
+static void
+release(struct disp *d, const struct job *j)
+{
+	record_release(d->d_rec, j, 0);
+	atomic_fetch_add(&d->d_st_released, 1);
+}
+
 /* The sender is done with a job. */
 static void
 on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
@@ -475,8 +474,7 @@ on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
 		record_pause(d->d_rec, j);
 		break;
 	case SEND_RELEASE:
-		record_release(d->d_rec, j, 0);
-		atomic_fetch_add(&d->d_st_released, 1);
+		release(d, j);
 		break;
 	}
 	attempt_free(at);
@@ -585,10 +583,9 @@ take_claim(struct disp *d)
 	while ((j = list) != NULL) {
 		list = j->j_next;
 		j->j_next = NULL;
-		if (d->d_stopping) {
-			record_release(d->d_rec, j, 0);
-			atomic_fetch_add(&d->d_st_released, 1);
-		} else if (!j->j_enabled)
+		if (d->d_stopping)
+			release(d, j);
+		else if (!j->j_enabled)
 			record_pause(d->d_rec, j);
 		else {
 			send_take(d->d_snd, j);

@@ -45,13 +45,11 @@ static const char reap_sql[] =
     "DELETE FROM dispatchers WHERE id = ?"
     " AND heartbeat_at < NOW(3) - INTERVAL ? MICROSECOND";
 
-static const char live_sql[] =
-    "SELECT COUNT(*) FROM dispatchers"
-    " WHERE heartbeat_at >= NOW(3) - INTERVAL ? MICROSECOND";
-
-static const char dead_sql[] =
-    "SELECT id FROM dispatchers"
-    " WHERE heartbeat_at < NOW(3) - INTERVAL ? MICROSECOND LIMIT 100";
+/* Every dispatcher, and whether its heartbeat is stale: one read of a
+ * small table gives the live count and the dead to reap. */
+static const char all_sql[] =
+    "SELECT id, heartbeat_at < NOW(3) - INTERVAL ? MICROSECOND"
+    " FROM dispatchers";
 
 /* This host's other dispatchers that have missed a heartbeat or two,
  * by their rows, and by the rows they hold when they have none (one
@@ -185,6 +183,7 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 	const struct conf	*cf = h->h_cf;
 	struct dbres		*r;
 	long long		 n, total = 0, stale_us;
+	unsigned		 live;
 	size_t			 i;
 
 	if ((n = host_sweep(h)) == -1)
@@ -201,24 +200,22 @@ heart_beat(struct heart *h, const struct heart_stats *st, int64_t now)
 		log_warn("heartbeat: this dispatcher was taken for dead and "
 		    "registered again; deliveries in flight may be sent "
 		    "twice");
-	if (db_query(h->h_db, &r, live_sql, "i",
-	    cf->cf_heartbeat_timeout_ms * 1000) == -1)
+	stale_us = cf->cf_heartbeat_timeout_ms * 1000;
+	if (db_query(h->h_db, &r, all_sql, "i", stale_us) == -1)
 		goto fail;
-	h->h_live = (unsigned)dbres_int(r, 0, 0);
-	dbres_free(r);
+	for (i = 0, live = 0; i < r->r_nrow; i++)
+		live += dbres_int(r, i, 1) == 0;
+	h->h_live = live;
 	if (h->h_ok_since == 0 || now - h->h_last_ok > 3 * cf->cf_heartbeat_ms)
 		h->h_ok_since = now;
 	h->h_last_ok = now;
 	/* Judge others only after beating without a gap for a whole
 	 * timeout: after a database outage every heartbeat is old, and
 	 * the others need that long to beat again. */
-	if (now - h->h_ok_since < cf->cf_heartbeat_timeout_ms)
-		return total;
-	stale_us = cf->cf_heartbeat_timeout_ms * 1000;
-	if (db_query(h->h_db, &r, dead_sql, "i", stale_us) == -1)
-		goto fail;
 	for (i = 0; i < r->r_nrow; i++) {
-		if (strcmp(dbres_get(r, i, 0), h->h_id) == 0)
+		if (now - h->h_ok_since < cf->cf_heartbeat_timeout_ms ||
+		    dbres_int(r, i, 1) == 0 ||
+		    strcmp(dbres_get(r, i, 0), h->h_id) == 0)
 			continue;
 		if ((n = reap(h, dbres_get(r, i, 0), stale_us)) == -1) {
 			dbres_free(r);

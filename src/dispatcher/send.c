@@ -530,19 +530,13 @@ start(struct sender *s, struct ep *ep, struct job *j)
 		at->at_fail = SF_LOCAL;
 		snprintf(at->at_error, sizeof(at->at_error),
 		    "curl_easy_init failed");
-		ep->ep_tn->tn_held--;
-		s->s_done(s->s_arg, j, SEND_SENT, at);
-		return;
+		goto failed;
 	}
 	x->x_job = j;
 	x->x_ep = ep;
 	x->x_at = at;
-	if (prepare(s, x) == -1) {
-		xfer_put(s, x);
-		ep->ep_tn->tn_held--;
-		s->s_done(s->s_arg, j, SEND_SENT, at);
-		return;
-	}
+	if (prepare(s, x) == -1)
+		goto failed;
 	curl_easy_setopt(x->x_easy, CURLOPT_URL, j->j_url);
 	curl_easy_setopt(x->x_easy, CURLOPT_POSTFIELDS, x->x_pl.pl_body.b_data);
 	curl_easy_setopt(x->x_easy, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -553,14 +547,18 @@ start(struct sender *s, struct ep *ep, struct job *j)
 		at->at_fail = SF_LOCAL;
 		snprintf(at->at_error, sizeof(at->at_error), "%s",
 		    curl_multi_strerror(mc));
-		xfer_put(s, x);
-		ep->ep_tn->tn_held--;
-		s->s_done(s->s_arg, j, SEND_SENT, at);
-		return;
+		goto failed;
 	}
 	ep->ep_busy++;
 	ep->ep_tn->tn_busy++;
 	s->s_inflight++;
+	return;
+failed:
+	/* Failed before any request was made: done, with its attempt. */
+	if (x != NULL)
+		xfer_put(s, x);
+	ep->ep_tn->tn_held--;
+	s->s_done(s->s_arg, j, SEND_SENT, at);
 }
 
 static void
