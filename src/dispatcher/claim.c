@@ -191,6 +191,14 @@ struct due {
 	int			 du_locked;	/* ours for this claim */
 };
 
+int
+claim_held_cmp(const void *a, const void *b)
+{
+	const struct claim_held	*x = a, *y = b;
+
+	return x->ch_id < y->ch_id ? -1 : x->ch_id > y->ch_id;
+}
+
 static const struct claim_held *
 held_find(const struct claim_held *v, size_t n, unsigned long long id)
 {
@@ -214,6 +222,25 @@ held_of(const struct claim_held *v, size_t n, unsigned long long id)
 	const struct claim_held	*h = held_find(v, n, id);
 
 	return h != NULL ? h->ch_n : 0;
+}
+
+/* Column 0 (and 1, a count, when there is one) of r as claim_held
+ * entries sorted by id, for held_find: the locked endpoints and what
+ * others hold are looked up once per due endpoint, and a claim may see
+ * two thousand of each. */
+static struct claim_held *
+held_sorted(const struct dbres *r, int counted)
+{
+	struct claim_held	*v;
+	size_t			 i;
+
+	v = xcalloc(r->r_nrow + 1, sizeof(*v));
+	for (i = 0; i < r->r_nrow; i++) {
+		v[i].ch_id = (unsigned long long)dbres_int(r, i, 0);
+		v[i].ch_n = counted ? (unsigned)dbres_int(r, i, 1) : 1;
+	}
+	qsort(v, r->r_nrow, sizeof(*v), claim_held_cmp);
+	return v;
 }
 
 /* The endpoints with due deliveries, oldest due first, into *out; the
@@ -345,8 +372,9 @@ set_room(struct due *v, size_t n, const struct dbres *others,
     const struct claim_room *room)
 {
 	const struct claim_held	*h;
+	struct claim_held	*oth;
 	unsigned		 mine, theirs, cap, live, held_eps = 0;
-	size_t			 i, k, share, fresh;
+	size_t			 i, share, fresh;
 
 	/*
 	 * Endpoints new to this dispatcher are taken only up to its share
@@ -356,14 +384,11 @@ set_room(struct due *v, size_t n, const struct dbres *others,
 	 * The share counts the due endpoints this dispatcher holds already;
 	 * alone, its share is every due endpoint.
 	 */
+	oth = held_sorted(others, 1);
 	for (i = 0; i < n; i++) {
 		if (!v[i].du_locked)
 			continue;
-		theirs = 0;
-		for (k = 0; k < others->r_nrow; k++)
-			if ((unsigned long long)dbres_int(others, k, 0) ==
-			    v[i].du_id)
-				theirs = (unsigned)dbres_int(others, k, 1);
+		theirs = held_of(oth, others->r_nrow, v[i].du_id);
 		h = held_find(room->cr_eps, room->cr_neps, v[i].du_id);
 		mine = h != NULL ? h->ch_n : 0;
 		v[i].du_mine = mine;
@@ -378,6 +403,7 @@ set_room(struct due *v, size_t n, const struct dbres *others,
 		v[i].du_want = 0;
 		held_eps += mine > 0;
 	}
+	free(oth);
 	live = room->cr_live > 0 ? room->cr_live : 1;
 	share = (n + live - 1) / live;
 	fresh = share > held_eps ? share - held_eps : 0;
@@ -400,6 +426,7 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
     unsigned long long token, struct buf *ids, int *more)
 {
 	struct dbres	*r = NULL, *others = NULL;
+	struct claim_held *locked;
 	struct buf	 eps;
 	size_t		 i, k, got;
 	int		 try;
@@ -420,13 +447,11 @@ claim_mark(struct db *db, const struct conf *cf, const char *id,
 			goto err;
 		if (db_query(db, &r, claim_lock_sql, "s", buf_cstr(&eps)) == -1)
 			goto fail;
-		for (i = 0; i < n; i++) {
-			v[i].du_locked = 0;
-			for (k = 0; k < r->r_nrow; k++)
-				if ((unsigned long long)dbres_int(r, k, 0) ==
-				    v[i].du_id)
-					v[i].du_locked = 1;
-		}
+		locked = held_sorted(r, 0);
+		for (i = 0; i < n; i++)
+			v[i].du_locked = held_find(locked, r->r_nrow,
+			    v[i].du_id) != NULL;
+		free(locked);
 		dbres_free(r);
 		r = NULL;
 		/* Counted after the lock: a claim of another dispatcher on

@@ -56,6 +56,9 @@ struct claim_held {
 						   on it (0: endpoint_concurrency) */
 };
 
+/* qsort order of claim_held entries: by id. */
+int	 claim_held_cmp(const void *, const void *);
+
 struct claim_room {
 	unsigned		 cr_total;	/* deliveries this claim may
 						   take in all */

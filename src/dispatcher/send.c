@@ -862,14 +862,6 @@ ep_window(const struct sender *s, const struct ep *ep)
 	return cf->cf_endpoint_concurrency * (unsigned)k;
 }
 
-static int
-held_cmp(const void *a, const void *b)
-{
-	const struct claim_held	*x = a, *y = b;
-
-	return x->ch_id < y->ch_id ? -1 : x->ch_id > y->ch_id;
-}
-
 void
 send_room(const struct sender *s, struct claim_room *room)
 {
@@ -896,7 +888,8 @@ send_room(const struct sender *s, struct claim_room *room)
 				room->cr_tenants[room->cr_ntenants++].ch_n =
 				    tn->tn_held;
 			}
-	qsort(room->cr_eps, room->cr_neps, sizeof(*room->cr_eps), held_cmp);
+	qsort(room->cr_eps, room->cr_neps, sizeof(*room->cr_eps),
+	    claim_held_cmp);
 	qsort(room->cr_tenants, room->cr_ntenants, sizeof(*room->cr_tenants),
-	    held_cmp);
+	    claim_held_cmp);
 }
