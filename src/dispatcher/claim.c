@@ -374,7 +374,7 @@ set_room(struct due *v, size_t n, const struct dbres *others,
 	const struct claim_held	*h;
 	struct claim_held	*oth;
 	unsigned		 mine, theirs, cap, live, held_eps = 0;
-	size_t			 i, share, fresh;
+	size_t			 i, share, fresh, kept;
 
 	/*
 	 * Endpoints new to this dispatcher are taken only up to its share
@@ -406,6 +406,19 @@ set_room(struct due *v, size_t n, const struct dbres *others,
 	free(oth);
 	live = room->cr_live > 0 ? room->cr_live : 1;
 	share = (n + live - 1) / live;
+	/* Holding more endpoints than its share (it claimed before the
+	 * others started), a dispatcher stops feeding the surplus, the
+	 * newest due first: once their deliveries are done, the others
+	 * take them. */
+	kept = 0;
+	for (i = 0; i < n; i++) {
+		if (!v[i].du_locked || v[i].du_mine == 0)
+			continue;
+		if (kept < share)
+			kept++;
+		else
+			v[i].du_room = 0;
+	}
 	fresh = share > held_eps ? share - held_eps : 0;
 	for (i = 0; i < n; i++) {
 		if (!v[i].du_locked || v[i].du_mine > 0 || v[i].du_room == 0)

@@ -173,6 +173,20 @@ check_share(void)
 	T_CHECK(v[0].du_room == 4 && open_new == 1, "share: an endpoint "
 	    "held here counts in the share and keeps its room (%u, %zu new)",
 	    v[0].du_room, open_new);
+	{
+		struct claim_held	 all[] = { { 1, 2, 8 }, { 2, 2, 8 },
+			{ 3, 2, 8 } };
+
+		room.cr_eps = all;
+		room.cr_neps = 3;
+		set_room(v, 3, &none, &room);
+		T_CHECK(v[0].du_room > 0 && v[1].du_room == 0 &&
+		    v[2].du_room == 0, "share: holding all 3 due endpoints "
+		    "of 3 live dispatchers, it feeds the oldest due only "
+		    "(%u %u %u)", v[0].du_room, v[1].du_room, v[2].du_room);
+		room.cr_eps = mine;
+		room.cr_neps = 1;
+	}
 	room.cr_live = 1;
 	set_room(v, 6, &none, &room);
 	for (i = 1, open_new = 0; i < 6; i++)
