@@ -19,7 +19,9 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-enum ckind { C_STR, C_UINT, C_PORT, C_BOOL, C_DUR, C_SIZE, C_RETRY, C_LOG };
+enum ckind {
+	C_STR, C_UINT, C_PORT, C_BOOL, C_DUR, C_SIZE, C_RETRY, C_LOG, C_SMTP
+};
 
 struct ckey {
 	const char	*k_section;
@@ -73,6 +75,8 @@ static const struct ckey ckeys[] = {
 	    604800000, "a duration up to 7d, e.g. 1h" },
 	{ "delivery", "drain_budget", C_DUR, O(cf_drain_budget_ms), 1000,
 	    86400000, "a duration from 1s to 1d, e.g. 55s" },
+	{ "delivery", "disable_after", C_DUR, O(cf_disable_after_ms), 1000,
+	    31536000000LL, "a duration from 1s to 365d, e.g. 5d" },
 	{ "delivery", "wake_address", C_STR, O(cf_wake_addr), 0, 0,
 	    "host:port of the dispatcher's wake-up socket, or empty" },
 
@@ -91,6 +95,18 @@ static const struct ckey ckeys[] = {
 	    1, 1000, "a number from 1 to 1000" },
 	{ "security", "login_lockout", C_DUR, O(cf_login_lockout_ms), 1000,
 	    86400000, "a duration from 1s to 1d, e.g. 15m" },
+
+	{ "notify", "smtp_url", C_SMTP, O(cf_smtp_url), 0, 0,
+	    "smtp://host:port or smtps://host:port" },
+	{ "notify", "from", C_STR, O(cf_mail_from), 0, 0,
+	    "an address, e.g. webhooks@example.com" },
+	{ "notify", "user", C_STR, O(cf_smtp_user), 0, 0, "a user name" },
+	{ "notify", "password", C_STR, O(cf_smtp_password), 0, 0,
+	    "a password" },
+	{ "notify", "interval", C_DUR, O(cf_notify_interval_ms), 1000,
+	    2592000000LL, "a duration from 1s to 30d, e.g. 24h" },
+	{ "notify", "admin_url", C_STR, O(cf_admin_url), 0, 0,
+	    "the admin's base URL, e.g. https://hooks.example.com" },
 
 	{ "retention", "days", C_UINT, O(cf_retention_days), 1, 3650,
 	    "a number of days from 1 to 3650" },
@@ -146,6 +162,8 @@ conf_defaults(struct conf *cf)
 	cf->cf_login_max_failures = 5;
 	cf->cf_login_lockout_ms = 900000;
 	cf->cf_retention_days = 30;
+	cf->cf_disable_after_ms = 432000000;
+	cf->cf_notify_interval_ms = 86400000;
 	cf->cf_log_level = LOG_INFO;
 }
 
@@ -157,7 +175,7 @@ conf_free(struct conf *cf)
 	if (cf == NULL)
 		return;
 	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++)
-		if (ckeys[i].k_kind == C_STR)
+		if (ckeys[i].k_kind == C_STR || ckeys[i].k_kind == C_SMTP)
 			free(*(char **)((char *)cf + ckeys[i].k_off));
 	free(cf->cf_path);
 	memset(cf, 0, sizeof(*cf));
@@ -216,6 +234,11 @@ set_key(struct conf *cf, const struct ckey *k, const char *v)
 	enum log_level	 lvl;
 
 	switch (k->k_kind) {
+	case C_SMTP:
+		if (strncmp(v, "smtp://", 7) != 0 &&
+		    strncmp(v, "smtps://", 8) != 0 && *v != '\0')
+			return -1;
+		/* FALLTHROUGH */
 	case C_STR:
 		free(*(char **)field);
 		*(char **)field = xstrdup(v);

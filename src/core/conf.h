@@ -39,6 +39,7 @@ struct conf {
 	long long	 cf_retry_after_max_ms;
 	long long	 cf_drain_budget_ms;	/* --drain time budget */
 	char		*cf_wake_addr;		/* "127.0.0.1:8799", "" = off */
+	long long	 cf_disable_after_ms;	/* failing this long: disabled */
 
 	/* [ingest] */
 	size_t		 cf_max_body;
@@ -50,6 +51,14 @@ struct conf {
 	long long	 cf_session_ms;
 	unsigned	 cf_login_max_failures;
 	long long	 cf_login_lockout_ms;
+
+	/* [notify] */
+	char		*cf_smtp_url;		/* NULL or "": no mail */
+	char		*cf_mail_from;
+	char		*cf_smtp_user;
+	char		*cf_smtp_password;
+	long long	 cf_notify_interval_ms;
+	char		*cf_admin_url;		/* base of links, "" none */
 
 	/* [retention] */
 	unsigned	 cf_retention_days;

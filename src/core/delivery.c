@@ -2,16 +2,20 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "db.h"
 #include "delivery.h"
+#include "notice.h"
+#include "util.h"
 
 /* The columns of enum dl_col up to DC_LAST_DURATION_MS. */
 #define DL_COLS \
 	"d.id, d.event_id, ev.event_type, d.endpoint_id, d.status," \
-	" d.attempts, CASE WHEN d.status = 'pending' THEN " \
+	" d.attempts, CASE WHEN d.status IN ('pending', 'retrying') THEN " \
 	DB_SQL_TIME("d.next_attempt_at") " END, d.last_status_code," \
 	" d.last_error, " DB_SQL_TIME("d.last_attempt_at") ", " \
 	DB_SQL_TIME("d.created_at") ", d.last_duration_ms"
@@ -20,7 +24,7 @@
 	" FROM deliveries d LEFT JOIN events ev ON ev.id = d.event_id"
 
 const char *const delivery_statuses[DL_STATUSES] = {
-	"pending", "paused", "delivered", "failed", "dropped"
+	"pending", "retrying", "paused", "delivered", "failed", "dropped"
 };
 
 int
@@ -56,6 +60,54 @@ static const char health_p95_sql[] =
     "SELECT duration_ms FROM attempts WHERE endpoint_id = ?"
     " AND started_at > NOW(3) - INTERVAL 1 DAY"
     " ORDER BY duration_ms DESC LIMIT 1 OFFSET ?";
+
+/* The endpoint's failing spell and its latest attempt
+ * (attempts_endpoint_time), and its oldest retrying delivery
+ * (deliveries_endpoint_status). */
+static const char health_failing_sql[] =
+    "SELECT e.fail_streak, " DB_SQL_TIME("e.failing_since") ","
+    " TIMESTAMPDIFF(MICROSECOND, e.failing_since, NOW(3)) DIV 1000,"
+    " a.status_code, a.error,"
+    " (SELECT " DB_SQL_TIME("MIN(created_at)") " FROM deliveries"
+    " WHERE endpoint_id = e.id AND status = 'retrying')"
+    " FROM endpoints e LEFT JOIN attempts a ON a.id = (SELECT id FROM"
+    " attempts WHERE endpoint_id = e.id ORDER BY started_at DESC LIMIT 1)"
+    " WHERE e.id = ?";
+
+int
+delivery_is_failing(long long streak, long long since_ms)
+{
+	return streak >= NOTICE_FAILING_STREAK ||
+	    (streak > 0 && since_ms >= NOTICE_FAILING_MS);
+}
+
+static int
+health_failing(struct db *db, unsigned long long endpoint,
+    struct dl_health *h)
+{
+	struct dbres	*r;
+	const char	*v;
+
+	if (db_query(db, &r, health_failing_sql, "u", endpoint) == -1)
+		return -1;
+	if (r->r_nrow == 1) {
+		h->dh_fail_streak = dbres_int(r, 0, 0);
+		if ((v = dbres_get(r, 0, 1)) != NULL)
+			snprintf(h->dh_failing_since,
+			    sizeof(h->dh_failing_since), "%s", v);
+		h->dh_failing = v != NULL && delivery_is_failing(
+		    h->dh_fail_streak, dbres_int(r, 0, 2));
+		h->dh_last_code = dbres_int(r, 0, 3);
+		if ((v = dbres_get(r, 0, 4)) != NULL)
+			snprintf(h->dh_last_error, sizeof(h->dh_last_error),
+			    "%s", v);
+		if ((v = dbres_get(r, 0, 5)) != NULL)
+			snprintf(h->dh_oldest_retrying,
+			    sizeof(h->dh_oldest_retrying), "%s", v);
+	}
+	dbres_free(r);
+	return 0;
+}
 
 int
 delivery_health(struct db *db, unsigned long long endpoint,
@@ -96,6 +148,8 @@ delivery_health(struct db *db, unsigned long long endpoint,
 	h->dh_filtered = dbres_int(r, 0, 0);
 	dbres_free(r);
 	r = NULL;
+	if (health_failing(db, endpoint, h) == -1)
+		goto out;
 	if (h->dh_attempts > 0) {
 		if (db_query(db, &r, health_p95_sql, "ui", endpoint,
 		    h->dh_attempts / 20) == -1)
@@ -212,11 +266,22 @@ delivery_redeliver(struct db *db, unsigned long long tenant,
 	 * dispatcher send it in parallel.  Anything else, including an
 	 * expired lease, may be made due now.
 	 */
-	n = db_exec(db, "UPDATE deliveries d SET d.status = 'pending',"
-	    " d.next_attempt_at = NOW(3), d.completed_at = NULL"
+	/*
+	 * A single attempt by hand (manual = 1; record_manual): a delivery
+	 * that was retrying keeps the retry it waited for in resume_at and
+	 * goes back to it if this attempt fails.  One not yet attempted
+	 * is only made due now.  Single-table UPDATE: the assignments run
+	 * left to right, so each reads the status and next_attempt_at as
+	 * they were.
+	 */
+	n = db_exec(db, "UPDATE deliveries d SET"
+	    " d.resume_at = IF(d.status = 'retrying', d.next_attempt_at, NULL),"
+	    " d.manual = IF(d.status = 'pending' AND d.manual = 0, 0, 1),"
+	    " d.status = 'pending', d.next_attempt_at = NOW(3),"
+	    " d.completed_at = NULL"
 	    " WHERE d.id = ? AND d.tenant_id = ?"
-	    " AND NOT (d.status = 'pending' AND d.claimed_by IS NOT NULL"
-	    " AND d.next_attempt_at > NOW(3))"
+	    " AND NOT (d.status IN ('pending', 'retrying')"
+	    " AND d.claimed_by IS NOT NULL AND d.next_attempt_at > NOW(3))"
 	    " AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id)",
 	    "uu", id, tenant);
 	if (n == -1)
@@ -241,7 +306,7 @@ long long
 delivery_pause_endpoint(struct db *db, unsigned long long endpoint)
 {
 	return db_exec(db, "UPDATE deliveries SET status = 'paused'"
-	    " WHERE endpoint_id = ? AND status = 'pending'"
+	    " WHERE endpoint_id = ? AND status IN ('pending', 'retrying')"
 	    " AND claimed_by IS NULL", "u", endpoint);
 }
 
@@ -259,5 +324,69 @@ delivery_fail_endpoint(struct db *db, unsigned long long endpoint,
 {
 	return db_exec(db, "UPDATE deliveries SET status = 'failed',"
 	    " last_error = ?, completed_at = NOW(3) WHERE endpoint_id = ?"
-	    " AND status IN ('pending', 'paused')", "su", reason, endpoint);
+	    " AND status IN ('pending', 'retrying', 'paused')", "su", reason,
+	    endpoint);
+}
+
+/* A batch of the range, oldest first (deliveries_endpoint_status), and
+ * each taken again with its status checked, since a redelivery may have
+ * moved it meanwhile.  A fresh schedule: manual_attempts = attempts. */
+#define RECOVER_BATCH	500
+static const char recover_pick_sql[] =
+    "SELECT id FROM deliveries WHERE endpoint_id = ? AND tenant_id = ?"
+    " AND status IN (?, ?) AND id > ? AND created_at >= ?"
+    " AND created_at <= COALESCE(?, NOW(3)) ORDER BY id LIMIT ?";
+static const char recover_sql[] =
+    "UPDATE " DB_IDS_TABLE " STRAIGHT_JOIN deliveries d ON d.id = ids.id"
+    " JOIN endpoints e ON e.id = d.endpoint_id"
+    " SET d.status = IF(e.enabled = 1, 'pending', 'paused'),"
+    " d.next_attempt_at = NOW(3), d.completed_at = NULL, d.manual = 0,"
+    " d.resume_at = NULL, d.manual_attempts = d.attempts"
+    " WHERE d.status IN (?, ?)";
+
+long long
+delivery_recover(struct db *db, unsigned long long tenant,
+    unsigned long long endpoint, int statuses, const char *since,
+    const char *until)
+{
+	struct dbres		*r;
+	struct buf		 ids;
+	const char		*s1, *s2;
+	unsigned long long	 last = 0;
+	long long		 n, total = 0;
+	size_t			 i;
+
+	s1 = statuses & DL_RECOVER_FAILED ? "failed" : "dropped";
+	s2 = statuses & DL_RECOVER_DROPPED ? "dropped" : "failed";
+	buf_init(&ids);
+	for (;;) {
+		if (db_query(db, &r, recover_pick_sql, "uussussi", endpoint,
+		    tenant, s1, s2, last, since, until,
+		    (long long)RECOVER_BATCH) == -1)
+			goto fail;
+		if (r->r_nrow == 0) {
+			dbres_free(r);
+			break;
+		}
+		buf_reset(&ids);
+		buf_putc(&ids, '[');
+		for (i = 0; i < r->r_nrow; i++)
+			buf_printf(&ids, "%s%s", i > 0 ? "," : "",
+			    dbres_get(r, i, 0));
+		buf_putc(&ids, ']');
+		last = (unsigned long long)dbres_int(r, r->r_nrow - 1, 0);
+		i = r->r_nrow;
+		dbres_free(r);
+		if ((n = db_exec(db, recover_sql, "sss", buf_cstr(&ids), s1,
+		    s2)) == -1)
+			goto fail;
+		total += n;
+		if (i < RECOVER_BATCH)
+			break;
+	}
+	buf_free(&ids);
+	return total;
+fail:
+	buf_free(&ids);
+	return -1;
 }

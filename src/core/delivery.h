@@ -19,7 +19,7 @@ enum dl_err {
 
 /* Columns of the rows delivery_list and delivery_get return, all text
  * (times RFC 3339 UTC, NULL when unset).  next_attempt_at is NULL
- * unless the delivery is pending. */
+ * unless the delivery is pending or retrying. */
 enum dl_col {
 	DC_ID,
 	DC_EVENT_ID,
@@ -52,7 +52,7 @@ enum dl_attempt_col {
 
 /* An endpoint's Health dashboard: deliveries by status, and its
  * attempts over the last 24 hours. */
-#define DL_STATUSES	5
+#define DL_STATUSES	6
 struct dl_health {
 	long long	 dh_count[DL_STATUSES];	/* in delivery_statuses order */
 	long long	 dh_attempts;		/* last 24 hours */
@@ -62,6 +62,16 @@ struct dl_health {
 	long long	 dh_hour_ok[24];	/* by hour, oldest first */
 	long long	 dh_hour_bad[24];
 	long long	 dh_filtered;		/* events filtered out, ever */
+	/* Failing: failed attempts since the last success, the first of
+	 * them (RFC 3339, "" when healthy), the last attempt's status code
+	 * (0 none) and error, and the oldest retrying delivery's creation
+	 * time ("" none). */
+	int		 dh_failing;
+	long long	 dh_fail_streak;
+	char		 dh_failing_since[32];
+	long long	 dh_last_code;
+	char		 dh_last_error[500];
+	char		 dh_oldest_retrying[32];
 };
 
 extern const char *const delivery_statuses[DL_STATUSES];
@@ -79,7 +89,11 @@ enum { DR_ENDPOINT, DR_TOTAL, DR_OK };
 int	delivery_overview(struct db *, unsigned long long tenant,
 	    struct dbres **last, struct dbres **rate);
 
-/* pending, paused, delivered, failed or dropped? */
+/* Is an endpoint failing, from its health columns (notice.h): its
+ * failed attempts in a row and how long ago its failing spell began. */
+int	delivery_is_failing(long long streak, long long since_ms);
+
+/* pending, retrying, paused, delivered, failed or dropped? */
 int	delivery_status_ok(const char *);
 
 /* The endpoint's deliveries with id < before (0: from the newest),
@@ -99,6 +113,17 @@ enum dl_err	delivery_get(struct db *, unsigned long long tenant,
  * already made stay in the history.  Returns an enum dl_err. */
 int		delivery_redeliver(struct db *, unsigned long long tenant,
 		    unsigned long long id);
+
+/* Bulk recover: the endpoint's deliveries in the given statuses
+ * (bit 1 failed, bit 2 dropped) created in [since, until] (DATETIME(3)
+ * text; until NULL: now) are due now with a fresh retry schedule (paused
+ * if the endpoint is disabled), in transactions of at most 500 rows.
+ * The caller owns the endpoint.  Rows recovered, or -1. */
+#define DL_RECOVER_FAILED	1
+#define DL_RECOVER_DROPPED	2
+long long	delivery_recover(struct db *, unsigned long long tenant,
+		    unsigned long long endpoint, int statuses,
+		    const char *since, const char *until);
 
 /* State changes for all of an endpoint's deliveries; the caller owns the
  * endpoint (and usually the transaction).  Rows changed, or -1.

@@ -264,6 +264,14 @@ emit_insert(struct db *db, unsigned long long tenant,
     const struct emit_event *ev, unsigned long long *event_id,
     long long *deliveries)
 {
+	return emit_insert_except(db, tenant, ev, 0, event_id, deliveries);
+}
+
+enum emit_err
+emit_insert_except(struct db *db, unsigned long long tenant,
+    const struct emit_event *ev, unsigned long long except,
+    unsigned long long *event_id, long long *deliveries)
+{
 	char		 pat[72];
 	long long	 n;
 	int		 has;
@@ -276,11 +284,19 @@ emit_insert(struct db *db, unsigned long long tenant,
 	snprintf(pat, sizeof(pat), "%s.*", ev->e_category);
 	/* The filters read the event's data from the row just inserted
 	 * rather than a second copy sent as a parameter. */
-	n = db_exec(db, EMIT_FANOUT("?", "?", "?", "?"), "uussu",
-	    *event_id, tenant, ev->e_type, pat, *event_id);
+	if (except == 0)
+		n = db_exec(db, EMIT_FANOUT("?", "?", "?", "?"), "uussu",
+		    *event_id, tenant, ev->e_type, pat, *event_id);
+	else
+		n = db_exec(db, EMIT_FANOUT("?", "?", "?", "?")
+		    " AND e.id <> ?", "uussuu", *event_id, tenant, ev->e_type,
+		    pat, *event_id, except);
 	if (n == -1)
 		return EMIT_DB;
 	*deliveries = n;
+	/* An operational event leaves the filtered counts alone. */
+	if (except != 0)
+		return EMIT_OK;
 	if ((has = tenant_has_filters(db, tenant)) == -1)
 		return EMIT_DB;
 	/* A subscribed, enabled endpoint with filters that got no delivery

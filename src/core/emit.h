@@ -34,6 +34,11 @@ void		emit_event_free(struct emit_event *);
 enum emit_err	emit_insert(struct db *, unsigned long long tenant,
 		    const struct emit_event *, unsigned long long *event_id,
 		    long long *deliveries);
+/* The same, to every such endpoint but except (the endpoint an
+ * operational event is about, which never hears of its own failures). */
+enum emit_err	emit_insert_except(struct db *, unsigned long long tenant,
+		    const struct emit_event *, unsigned long long except,
+		    unsigned long long *event_id, long long *deliveries);
 /* Insert and fan out n events, event i of tenant tenant[i] (several
  * tenants may share one call), in the caller's transaction, with a few
  * statements for all of them: ids[i] and nd[i] (its deliveries) are

@@ -27,8 +27,10 @@
 	"id, tenant_id, url, description, enabled, disabled_reason," \
 	" standard_webhooks, " DB_SQL_TIME("created_at") ", " \
 	DB_SQL_TIME("updated_at") ", format, pagerduty_key_sealed," \
-	" headers_sealed"
-enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS };
+	" headers_sealed, fail_streak, " DB_SQL_TIME("failing_since") "," \
+	" TIMESTAMPDIFF(MICROSECOND, failing_since, NOW(3)) DIV 1000"
+enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS, EC_STREAK, EC_SINCE,
+	EC_SINCE_MS };
 
 void
 endpoint_set_init(struct endpoint_set *es)
@@ -190,6 +192,13 @@ from_row(const struct dbres *r, size_t i, struct endpoint *ep)
 	snprintf(ep->ep_updated_at, sizeof(ep->ep_updated_at), "%s",
 	    dbres_get(r, i, 8));
 	ep->ep_format = xstrdup(dbres_get(r, i, EC_FORMAT));
+	if (dbres_get(r, i, EC_SINCE) != NULL) {
+		snprintf(ep->ep_failing_since, sizeof(ep->ep_failing_since),
+		    "%s", dbres_get(r, i, EC_SINCE));
+		ep->ep_fail_streak = dbres_int(r, i, EC_STREAK);
+		ep->ep_failing = delivery_is_failing(ep->ep_fail_streak,
+		    dbres_int(r, i, EC_SINCE_MS));
+	}
 }
 
 /* The routing key as "••••" and its last four characters, and each
@@ -411,6 +420,18 @@ endpoint_update(struct db *db, unsigned long long tenant,
 	if ((rc = endpoint_owned(db, tenant, id, 1)) != EP_OK)
 		goto out;
 	rc = EP_DB;
+	/* Enabling a disabled endpoint starts its health afresh (else the
+	 * failing spell that disabled it would disable it again); disabling
+	 * an enabled one by hand is no notice to send. */
+	if (es->es_enabled == 1 && db_exec(db, "UPDATE endpoints SET"
+	    " failing_since = NULL, fail_streak = 0, failing_noticed = 0,"
+	    " disabled_at = NULL, disabled_notice = 0"
+	    " WHERE id = ? AND enabled = 0", "u", id) == -1)
+		goto out;
+	if (es->es_enabled == 0 && db_exec(db, "UPDATE endpoints SET"
+	    " disabled_at = NOW(3), disabled_notice = 0"
+	    " WHERE id = ? AND enabled = 1", "u", id) == -1)
+		goto out;
 	if (db_exec(db, "UPDATE endpoints SET url = COALESCE(?, url),"
 	    " description = COALESCE(?, description),"
 	    " secret_sealed = COALESCE(?, secret_sealed),"
@@ -528,7 +549,7 @@ endpoint_secret_get(struct db *db, unsigned long long tenant,
 enum ep_err
 endpoint_test(struct db *db, unsigned long long tenant,
     unsigned long long id, const char *type, unsigned long long *event_id,
-    unsigned long long *delivery_id, char *err, size_t errsz)
+    unsigned long long *delivery_id, char sent[101], char *err, size_t errsz)
 {
 	struct dbres	*r = NULL;
 	char		*deftype = NULL, *example = NULL, at[32];
@@ -565,16 +586,18 @@ endpoint_test(struct db *db, unsigned long long tenant,
 		goto out;
 	}
 	n = db_exec(db, "INSERT INTO events (tenant_id, event_type,"
-	    " occurred_at, data) VALUES (?, ?, ?, ?)", "usss", tenant, type,
-	    at, example);
+	    " occurred_at, data, test) VALUES (?, ?, ?, ?, 1)", "usss", tenant,
+	    type, at, example);
 	if (n == -1)
 		goto out;
 	*event_id = db_insert_id(db);
+	/* A single attempt, never retried (record_manual). */
 	if (db_exec(db, "INSERT INTO deliveries (tenant_id, event_id,"
-	    " endpoint_id, status, next_attempt_at) VALUES (?, ?, ?,"
-	    " 'pending', NOW(3))", "uuu", tenant, *event_id, id) == -1)
+	    " endpoint_id, status, next_attempt_at, manual) VALUES (?, ?, ?,"
+	    " 'pending', NOW(3), 1)", "uuu", tenant, *event_id, id) == -1)
 		goto out;
 	*delivery_id = db_insert_id(db);
+	snprintf(sent, 101, "%s", type);
 	rc = EP_OK;
 out:
 	dbres_free(r);

@@ -64,6 +64,9 @@ struct endpoint {
 	size_t			 ep_nfilters;
 	struct ep_header	*ep_headers;		/* values masked */
 	size_t			 ep_nheaders;
+	int			 ep_failing;		/* delivery_is_failing */
+	long long		 ep_fail_streak;	/* failed in a row */
+	char			 ep_failing_since[32];	/* "" healthy */
 	char			 ep_created_at[32];	/* RFC 3339 */
 	char			 ep_updated_at[32];
 };
@@ -169,13 +172,15 @@ enum ep_err	endpoint_delete(struct db *, unsigned long long tenant,
 /* A new generated secret, in clear in *secret (malloc'd). */
 enum ep_err	endpoint_rotate_secret(struct db *, unsigned long long tenant,
 		    unsigned long long id, char **secret);
-/* An event of type (NULL: the endpoint's first exact subscription, else
- * leave.approved) with the catalog example as data, delivered to this
- * endpoint only, subscribed or not. */
+/* A test event of type (NULL: the endpoint's first exact subscription,
+ * else leave.approved) with the catalog example as data, delivered to
+ * this endpoint only, subscribed or not, in a single attempt with the
+ * header X-Momentumpro-Test: true.  The type sent goes to sent. */
 enum ep_err	endpoint_test(struct db *, unsigned long long tenant,
 		    unsigned long long id, const char *type,
 		    unsigned long long *event_id,
-		    unsigned long long *delivery_id, char *err, size_t errsz);
+		    unsigned long long *delivery_id, char sent[101],
+		    char *err, size_t errsz);
 
 /* The endpoint's secret in clear in *secret (malloc'd), for the admin's
  * Reveal button; EP_SEAL when this server's master key cannot open it. */

@@ -150,6 +150,8 @@ payload_build(const struct payload_src *ps, struct payload *pl, char *err,
 	add_header(pl, "X-Momentumpro-Delivery", id);
 	add_header(pl, "X-Momentumpro-Timestamp", ts);
 	add_header(pl, "X-Momentumpro-Signature", sig);
+	if (ps->ps_test)
+		add_header(pl, "X-Momentumpro-Test", "true");
 	if (ps->ps_standard) {
 		buf_init(&std);
 		if (standard_signature(ps, id, ts, &pl->pl_body, &std) == -1) {

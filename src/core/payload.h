@@ -27,6 +27,7 @@ struct payload_src {
 	size_t			 ps_data_len;
 	const char		*ps_secret;	/* the endpoint secret, opened */
 	int			 ps_standard;	/* Standard Webhooks headers too */
+	int			 ps_test;	/* X-Momentumpro-Test: true */
 	const char		*ps_user_agent;	/* NULL: product and version */
 	int64_t			 ps_timestamp;	/* Unix seconds of this attempt */
 	unsigned long long	 ps_tenant;	/* in PagerDuty dedup keys */

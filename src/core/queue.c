@@ -29,17 +29,17 @@ enum { QC_STATUS, QC_COUNT };
 static const char due_sql[] =
     "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF("
     "MICROSECOND, MIN(next_attempt_at), NOW(3)) DIV 1000, 0), "
-    "(SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND "
-    "claimed_by IS NOT NULL AND next_attempt_at > NOW(3)) FROM "
-    "deliveries WHERE status = 'pending' AND next_attempt_at <= "
-    "NOW(3)";
+    "(SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', "
+    "'retrying') AND claimed_by IS NOT NULL AND next_attempt_at > NOW(3))"
+    " FROM deliveries WHERE status IN ('pending', 'retrying') AND "
+    "next_attempt_at <= NOW(3)";
 enum { QU_DUE, QU_OLDEST_MS, QU_IN_FLIGHT };
 /* Columns: enum queue_lease_col. */
 static const char leases_sql[] =
     "SELECT claimed_by, COUNT(*), "
     "TIMESTAMPDIFF(SECOND, NOW(3), MAX(next_attempt_at)) FROM "
-    "deliveries WHERE status = 'pending' AND claimed_by IS NOT NULL "
-    "AND next_attempt_at > NOW(3) GROUP BY claimed_by ORDER BY "
+    "deliveries WHERE status IN ('pending', 'retrying') AND claimed_by "
+    "IS NOT NULL AND next_attempt_at > NOW(3) GROUP BY claimed_by ORDER BY "
     "claimed_by";
 /* Registered dispatchers: live while their heartbeat is younger than
  * heartbeat_timeout; holding counts their leases still running.
@@ -50,7 +50,7 @@ static const char dispatchers_sql[] =
     " TIMESTAMPDIFF(MICROSECOND, d.heartbeat_at, NOW(3)) DIV 1000,"
     " d.in_flight, d.held, d.claimed, d.released,"
     " (SELECT COUNT(*) FROM deliveries x FORCE INDEX (deliveries_held)"
-    " WHERE x.claimed_by = d.id AND x.status = 'pending'"
+    " WHERE x.claimed_by = d.id AND x.status IN ('pending', 'retrying')"
     " AND x.next_attempt_at > NOW(3))"
     " FROM dispatchers d ORDER BY d.id";
 /* Columns: enum queue_failing_col. */
@@ -59,7 +59,7 @@ static const char failing_sql[] =
     "e.enabled, COALESCE(e.disabled_reason, ''), COUNT(d.id), "
     "COALESCE(MAX(d.last_status_code), 0), COALESCE(MAX(d.last_error),"
     " '') FROM endpoints e LEFT JOIN deliveries d ON d.endpoint_id = "
-    "e.id AND d.status = 'pending' AND d.attempts > 0 GROUP BY e.id "
+    "e.id AND d.status = 'retrying' GROUP BY e.id "
     "HAVING COUNT(d.id) > 0 OR (e.enabled = 0 AND MAX(e."
     "disabled_reason) IS NOT NULL) ORDER BY COUNT(d.id) DESC LIMIT 20";
 

@@ -300,3 +300,18 @@ util_ct_streq(const char *a, const char *b)
 		return 0;
 	return CRYPTO_memcmp(a, b, la) == 0;
 }
+
+void
+util_span_text(long long ms, char *out, size_t outsz)
+{
+	long long	 s = ms > 0 ? ms / 1000 : 0;
+
+	if (s < 60)
+		snprintf(out, outsz, "%lld s", s);
+	else if (s < 3600)
+		snprintf(out, outsz, "%lld min", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(out, outsz, "%lld h", s / 3600);
+	else
+		snprintf(out, outsz, "%lld days", s / 86400);
+}

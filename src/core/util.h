@@ -30,6 +30,9 @@ void		 util_sleep_ms(long);
 int		 util_rfc3339_parse(const char *, size_t, char out[32],
 		    int64_t *epoch_ms);
 void		 util_rfc3339_fmt(int64_t epoch_ms, int with_ms, char out[32]);
+/* A span for people, rounded down to its largest unit: "45 s",
+ * "4 min", "2 h", "5 days" (negative spans count as 0 s). */
+void		 util_span_text(long long ms, char *out, size_t outsz);
 /* "2026-04-29 14:32:11.123" (MariaDB DATETIME(3) text, UTC). */
 void		 util_sqltime_fmt(int64_t epoch_ms, char out[32]);
 int		 util_sqltime_parse(const char *, int64_t *epoch_ms);

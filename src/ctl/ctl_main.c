@@ -350,7 +350,7 @@ cmd_deliveries(int argc, char **argv)
 		usage();
 	if (status != NULL && !delivery_status_ok(status)) {
 		fprintf(stderr, "webhooksctl: --status must be pending, "
-		    "paused, delivered, failed or dropped\n");
+		    "retrying, paused, delivered, failed or dropped\n");
 		return 2;
 	}
 	if (limit > 10000)

@@ -43,20 +43,18 @@ static const char claim_lock_sql[] =
 static const char claim_others_sql[] =
     "SELECT endpoint_id, COUNT(*) FROM deliveries FORCE INDEX (deliveries_held)"
     " WHERE claimed_by IS NOT NULL AND claimed_by <> ?"
-    " AND status = 'pending' AND next_attempt_at > NOW(3)"
+    " AND status IN ('pending', 'retrying') AND next_attempt_at > NOW(3)"
     " GROUP BY endpoint_id";
 
-/* The oldest due rows of one endpoint: a range of deliveries_due (named:
+/* The oldest due rows of one endpoint, pending or retrying: a range of
+ * deliveries_due on the virtual column queued (sql/005_health.sql; named:
  * with statistics not yet updated after a bulk of new rows, the
  * optimizer would read the status prefix of another index), already in
- * next_attempt_at order.  The literal takes the column's collation: in
- * the connection's (utf8mb4_general_ci) the server would not treat
- * status as fixed and would sort the endpoint's whole due range.
- * SKIP LOCKED lets dispatchers claim side by side without waiting on
- * each other's rows. */
+ * next_attempt_at order.  SKIP LOCKED lets dispatchers claim side by
+ * side without waiting on each other's rows. */
 #define SELECT_DUE \
     "SELECT id, endpoint_id FROM deliveries FORCE INDEX (deliveries_due)" \
-    " WHERE status = _utf8mb4'pending' COLLATE utf8mb4_bin AND endpoint_id = ?" \
+    " WHERE queued = 1 AND endpoint_id = ?" \
     " AND next_attempt_at <= NOW(3)" \
     " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED"
 const char claim_select_sql[] = SELECT_DUE;
@@ -78,10 +76,12 @@ static const char claim_mark_sql[] =
     " d.next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND";
 
 static const char claim_load_sql[] =
-    "SELECT STRAIGHT_JOIN d.id, d.tenant_id, d.endpoint_id, d.attempts,"
+    "SELECT STRAIGHT_JOIN d.id, d.tenant_id, d.endpoint_id,"
+    " d.attempts - LEAST(d.manual_attempts, d.attempts),"
     " e.enabled, e.standard_webhooks, e.url, e.format, e.secret_sealed,"
     " ev.event_type, ev.occurred_at, ev.data,"
-    " e.pagerduty_key_sealed, e.headers_sealed"
+    " e.pagerduty_key_sealed, e.headers_sealed,"
+    " d.manual, d.resume_at IS NOT NULL, ev.test"
     " FROM " DB_IDS_TABLE
     " JOIN deliveries d ON d.id = ids.id"
     " JOIN endpoints e ON e.id = d.endpoint_id"
@@ -97,7 +97,8 @@ static const char claim_orphans_sql[] =
 
 enum {
 	C_ID, C_TENANT, C_ENDPOINT, C_ATTEMPTS, C_ENABLED, C_STANDARD, C_URL,
-	C_FORMAT, C_SECRET, C_TYPE, C_OCCURRED, C_DATA, C_PDKEY, C_HEADERS
+	C_FORMAT, C_SECRET, C_TYPE, C_OCCURRED, C_DATA, C_PDKEY, C_HEADERS,
+	C_MANUAL, C_RESUME, C_TEST
 };
 
 void
@@ -150,6 +151,9 @@ job_from_row(const struct dbres *r, size_t i, unsigned long long token)
 	j->j_endpoint = (unsigned long long)dbres_int(r, i, C_ENDPOINT);
 	j->j_attempts = (unsigned)dbres_int(r, i, C_ATTEMPTS);
 	j->j_token = token;
+	j->j_manual = dbres_int(r, i, C_MANUAL) != 0;
+	j->j_resume = dbres_int(r, i, C_RESUME) != 0;
+	j->j_test = dbres_int(r, i, C_TEST) != 0;
 	j->j_enabled = dbres_int(r, i, C_ENABLED) != 0;
 	j->j_standard = dbres_int(r, i, C_STANDARD) != 0;
 	j->j_url = col_dup(r, i, C_URL);

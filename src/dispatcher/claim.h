@@ -1,6 +1,6 @@
 /* Claiming due deliveries for one dispatcher.
  *
- * A claimed delivery stays 'pending' with claimed_by, a claim token and
+ * A claimed delivery keeps its status (pending or retrying) with claimed_by, a claim token and
  * next_attempt_at moved to the end of the lease.  A dispatcher that dies
  * is found by its missing heartbeat and what it held made due again
  * within seconds (heart.c); the lease is the last resort, for rows whose
@@ -22,7 +22,11 @@ struct job {
 	unsigned long long	 j_tenant;
 	unsigned long long	 j_endpoint;
 	unsigned long long	 j_token;	/* claim token of this claim */
-	unsigned		 j_attempts;	/* made before this one */
+	unsigned		 j_attempts;	/* made before this one that
+						   count towards the schedule */
+	int			 j_manual;	/* a single attempt by hand */
+	int			 j_resume;	/* ... that interrupted retries */
+	int			 j_test;	/* a test event */
 	int			 j_enabled;	/* endpoint enabled at claim */
 	int			 j_standard;	/* Standard Webhooks headers */
 	char			*j_url;

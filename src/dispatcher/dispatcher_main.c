@@ -44,6 +44,7 @@
 #include "record.h"
 #include "send.h"
 #include "util.h"
+#include "watch.h"
 #include "version.h"
 #include "wake.h"
 
@@ -464,7 +465,7 @@ on_done(void *arg, struct job *j, enum send_end end, struct attempt *at)
 	switch (end) {
 	case SEND_SENT:
 		record_attempt(d->d_rec, j, at, &v);
-		if (v.v_status == RS_PENDING)
+		if (v.v_status == RS_RETRYING && !v.v_resume)
 			due_push(&d->d_due, at->at_ended + v.v_delay_ms +
 			    DUE_SLACK_MS);
 		if (v.v_gone)
@@ -792,6 +793,8 @@ main(int argc, char **argv)
 	};
 	int			 drain = 0;
 	int64_t			 grace;
+	struct db		*watch_db;
+	struct watch		*watch;
 
 	log_init("webhooks-dispatcher", LOG_INFO);
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1)
@@ -849,6 +852,7 @@ main(int argc, char **argv)
 	d.d_claimer.w_db = db_new(&d.d_cf);
 	d.d_writer.w_db = db_new(&d.d_cf);
 	d.d_hearter.w_db = db_new(&d.d_cf);
+	watch_db = db_new(&d.d_cf);
 	d.d_heart = heart_new(&d.d_cf, d.d_hearter.w_db, d.d_id, host,
 	    getpid());
 	db_set_session(d.d_claimer.w_db, CLAIM_SESSION_SQL);
@@ -861,6 +865,7 @@ main(int argc, char **argv)
 	heart_start(d.d_heart);
 	if (db_start(&d) == -1)
 		return 1;
+	watch = watch_start(&d.d_cf, watch_db);
 	log_info("%s %s started as %s: concurrency %u, %u per endpoint, "
 	    "%u per tenant, lease %lld ms, heartbeat %lld ms, %s", WH_PRODUCT,
 	    WH_VERSION, d.d_id, d.d_cf.cf_concurrency,
@@ -869,6 +874,7 @@ main(int argc, char **argv)
 	    "polling only");
 
 	run(&d);
+	watch_stop(watch);
 	db_stop(&d);
 
 	log_info("stopped");
@@ -878,6 +884,7 @@ main(int argc, char **argv)
 	db_free(d.d_claimer.w_db);
 	db_free(d.d_writer.w_db);
 	db_free(d.d_hearter.w_db);
+	db_free(watch_db);
 	if (d.d_wake_fd >= 0)
 		close(d.d_wake_fd);
 	curl_global_cleanup();

@@ -38,7 +38,7 @@ static const char beat_sql[] =
 static const char release_sql[] =
     "UPDATE deliveries FORCE INDEX (deliveries_held)"
     " SET claimed_by = NULL, claim_token = NULL, next_attempt_at = NOW(3)"
-    " WHERE claimed_by = ? AND status = 'pending'";
+    " WHERE claimed_by = ? AND status IN ('pending', 'retrying')";
 
 /* Only one reaper wins: the row goes with the heartbeat still stale. */
 static const char reap_sql[] =

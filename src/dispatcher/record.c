@@ -14,6 +14,7 @@
 #include "delivery.h"
 #include "jsonw.h"
 #include "log.h"
+#include "notice.h"
 #include "record.h"
 #include "send.h"
 #include "utf8.h"
@@ -49,6 +50,9 @@ struct rec {
 	size_t			 r_snippet_len;
 	char			*r_headers;
 	int			 r_gone;
+	int			 r_ok;		/* RK_ATTEMPT: delivered */
+	int			 r_manual;	/* by hand: not on the schedule */
+	int			 r_resume;	/* back to the interrupted retry */
 	int			 r_uncertain;	/* its COMMIT was cut off */
 	int			 r_written;	/* ... and had written it */
 	size_t			 r_bytes;	/* its texts, roughly */
@@ -73,7 +77,7 @@ struct recorder {
 };
 
 static const char *const status_names[] = {
-	[RS_PENDING] = "pending",
+	[RS_RETRYING] = "retrying",
 	[RS_DELIVERED] = "delivered",
 	[RS_FAILED] = "failed",
 	[RS_DROPPED] = "dropped",
@@ -135,10 +139,29 @@ record_classify(const struct conf *cf, unsigned attempts,
 		v->v_status = RS_DROPPED;
 		return;
 	}
-	v->v_status = RS_PENDING;
+	v->v_status = RS_RETRYING;
 	v->v_delay_ms = cf->cf_retry_ms[attempts];
 	if (ra_ms > v->v_delay_ms)
 		v->v_delay_ms = ra_ms;
+}
+
+void
+record_manual(int manual, struct verdict *v)
+{
+	size_t	 n;
+
+	if (manual == 0 || v->v_status == RS_DELIVERED || v->v_gone)
+		return;
+	if (manual == 2) {
+		v->v_status = RS_RETRYING;
+		v->v_resume = 1;
+		v->v_delay_ms = 0;
+		return;
+	}
+	v->v_status = RS_FAILED;
+	n = strlen(v->v_error);
+	snprintf(v->v_error + n, sizeof(v->v_error) - n, "%s%s",
+	    n > 0 ? "; " : "", "a single attempt by hand: not retried");
 }
 
 struct recorder *
@@ -236,6 +259,7 @@ record_attempt(struct recorder *rc, const struct job *j,
 	struct rec	 r;
 
 	record_classify(rc->rc_cf, j->j_attempts, at, &v);
+	record_manual(j->j_manual ? 1 + j->j_resume : 0, &v);
 	rec_init(&r, RK_ATTEMPT, j);
 	r.r_status = v.v_status;
 	r.r_started = at->at_started;
@@ -253,6 +277,9 @@ record_attempt(struct recorder *rc, const struct job *j,
 		r.r_headers = utf8_clean(at->at_headers,
 		    strlen(at->at_headers), NULL);
 	r.r_gone = v.v_gone;
+	r.r_ok = v.v_status == RS_DELIVERED;
+	r.r_manual = j->j_manual;
+	r.r_resume = v.v_resume;
 	r.r_bytes = r.r_snippet_len + (r.r_headers != NULL ?
 	    strlen(r.r_headers) : 0);
 	enqueue(rc, &r);
@@ -331,7 +358,8 @@ record_due(struct recorder *rc)
     ", ago BIGINT PATH '$.a', dur BIGINT PATH '$.d'," \
     " code SMALLINT PATH '$.c'," \
     " err VARCHAR(500) CHARACTER SET utf8mb4 PATH '$.e'"
-#define C_ST	", st VARCHAR(10) PATH '$.s'"
+#define C_ST	", st VARCHAR(10) PATH '$.s', man TINYINT PATH '$.m'," \
+    " res TINYINT PATH '$.r'"
 #define C_TEXTS \
     ", body MEDIUMTEXT CHARACTER SET utf8mb4 PATH '$.b'," \
     " hdrs TEXT CHARACTER SET utf8mb4 PATH '$.h', skip TINYINT PATH '$.x'"
@@ -339,7 +367,7 @@ record_due(struct recorder *rc)
 /* The claim token leaves alone a row claimed again after our lease
  * ended; the status, one failed meanwhile by its endpoint's delete. */
 #define OURS	" STRAIGHT_JOIN deliveries d ON d.id = r.id" \
-    " AND d.claim_token = r.token AND d.status = 'pending'"
+    " AND d.claim_token = r.token AND d.status IN ('pending', 'retrying')"
 
 static const char update_attempts_sql[] =
     "UPDATE " ROWS(C_KIND C_TOKEN C_ST C_RES C_DUE) OURS
@@ -347,8 +375,11 @@ static const char update_attempts_sql[] =
     " d.last_attempt_at = NOW(3) - INTERVAL (r.ago + ?) MICROSECOND,"
     " d.last_status_code = r.code, d.last_error = r.err,"
     " d.last_duration_ms = r.dur, d.claimed_by = NULL, d.claim_token = NULL,"
-    " d.next_attempt_at = NOW(3) + INTERVAL (r.nxt - ?) MICROSECOND,"
-    " d.completed_at = IF(r.st = 'pending', NULL, NOW(3))"
+    " d.next_attempt_at = IF(r.res = 1, COALESCE(d.resume_at, NOW(3)),"
+    " NOW(3) + INTERVAL (r.nxt - ?) MICROSECOND),"
+    " d.manual_attempts = d.manual_attempts + COALESCE(r.man, 0),"
+    " d.manual = 0,"
+    " d.completed_at = IF(r.st = 'retrying', NULL, NOW(3))"
     " WHERE r.k = 'a'";
 
 /* Every attempt is history, also one whose row was claimed again. */
@@ -375,6 +406,25 @@ static const char pause_sql[] =
     " SET d.status = IF(e.enabled = 1, 'pending', 'paused'),"
     " d.claimed_by = NULL, d.claim_token = NULL, d.next_attempt_at = NOW(3)"
     " WHERE r.k = 'p'";
+
+/* Endpoint health, written only when it changes (sql/005_health.sql):
+ * an endpoint whose last attempt in the batch succeeded is healthy
+ * again; one whose last failed adds its failures since its last success
+ * in the batch (f.n; f.z 1 when there was one: the count starts anew)
+ * and, if it was healthy, is failing since the first of them (f.a
+ * microseconds before the array was built). */
+static const char health_ok_sql[] =
+    "UPDATE " DB_IDS_TABLE " STRAIGHT_JOIN endpoints e ON e.id = ids.id"
+    " SET e.failing_since = NULL, e.fail_streak = 0, e.failing_noticed = 0"
+    " WHERE e.failing_since IS NOT NULL";
+static const char health_bad_sql[] =
+    "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.p',"
+    " n INT PATH '$.n', z TINYINT PATH '$.z', a BIGINT PATH '$.a')) f"
+    " STRAIGHT_JOIN endpoints e ON e.id = f.id"
+    " SET e.fail_streak = IF(f.z = 1, f.n, e.fail_streak + f.n),"
+    " e.failing_noticed = IF(f.z = 1, 0, e.failing_noticed),"
+    " e.failing_since = IF(f.z = 1 OR e.failing_since IS NULL,"
+    " NOW(3) - INTERVAL (f.a + ?) MICROSECOND, e.failing_since)";
 
 /* After a COMMIT that was cut off: the results whose rows still hold
  * our claim were not written. */
@@ -419,6 +469,10 @@ batch_json(const struct recs *w, size_t from, size_t *to, int64_t ref,
 			    status_names[r->r_status],
 			    (long long)(ref - r->r_started) * 1000,
 			    (long long)r->r_duration);
+			if (r->r_manual)
+				buf_puts(js, ",\"m\":1");
+			if (r->r_resume)
+				buf_puts(js, ",\"r\":1");
 			if (r->r_code != 0)
 				buf_printf(js, ",\"c\":%ld", r->r_code);
 			json_key_str(js, "e", r->r_error);
@@ -471,9 +525,10 @@ mark_written(struct db *db, struct recs *w, size_t from, size_t to,
 static int
 write_gone(struct db *db, unsigned long long endpoint)
 {
+	/* The watcher (watch.c) sends the event and the mail. */
 	if (db_exec(db, "UPDATE endpoints SET enabled = 0,"
-	    " disabled_reason = ? WHERE id = ? AND enabled = 1", "su",
-	    GONE_REASON, endpoint) == -1)
+	    " disabled_reason = ?, disabled_at = NOW(3), disabled_notice = 1"
+	    " WHERE id = ? AND enabled = 1", "su", GONE_REASON, endpoint) == -1)
 		return -1;
 	/* Claimed rows are left to their dispatchers, which find the
 	 * endpoint disabled when they claim them next. */
@@ -481,6 +536,86 @@ write_gone(struct db *db, unsigned long long endpoint)
 		return -1;
 	log_info("endpoint %llu answered 410 Gone: disabled", endpoint);
 	return 0;
+}
+
+struct ep_pos {
+	unsigned long long	 ep;
+	size_t			 i;
+};
+
+static int
+ep_pos_cmp(const void *a, const void *b)
+{
+	const struct ep_pos	*x = a, *y = b;
+
+	if (x->ep != y->ep)
+		return x->ep < y->ep ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The endpoints' health after the attempts of recs [from, to): what
+ * each endpoint's last attempt says (health_ok_sql, health_bad_sql). */
+static int
+write_health(struct db *db, const struct recs *w, size_t from, size_t to,
+    int64_t ref)
+{
+	const struct rec *r;
+	struct ep_pos	*v;
+	struct buf	 ok, bad;
+	size_t		 n = 0, i, k, g;
+	unsigned	 fails;
+	int64_t		 first;
+	int		 reset, rc = -1;
+
+	v = xcalloc(to - from + 1, sizeof(*v));
+	for (i = from; i < to; i++) {
+		r = &w->rs_v[i];
+		if (r->r_kind != RK_ATTEMPT || r->r_written)
+			continue;
+		v[n].ep = r->r_endpoint;
+		v[n++].i = i;
+	}
+	qsort(v, n, sizeof(*v), ep_pos_cmp);
+	buf_init(&ok);
+	buf_init(&bad);
+	buf_putc(&ok, '[');
+	buf_putc(&bad, '[');
+	for (g = 0; g < n; g = k) {
+		for (k = g; k < n && v[k].ep == v[g].ep; k++)
+			;
+		fails = 0;
+		reset = 0;
+		first = 0;
+		for (i = g; i < k; i++) {
+			r = &w->rs_v[v[i].i];
+			if (r->r_ok) {
+				fails = 0;
+				reset = 1;
+			} else if (fails++ == 0)
+				first = r->r_started;
+		}
+		if (fails == 0)
+			buf_printf(&ok, "%s%llu", ok.b_len > 1 ? "," : "",
+			    v[g].ep);
+		else
+			buf_printf(&bad, "%s{\"p\":%llu,\"n\":%u,\"z\":%d,"
+			    "\"a\":%lld}", bad.b_len > 1 ? "," : "", v[g].ep,
+			    fails, reset, (long long)(ref - first) * 1000);
+	}
+	buf_putc(&ok, ']');
+	buf_putc(&bad, ']');
+	if (ok.b_len > 2 && db_exec(db, health_ok_sql, "s", buf_cstr(&ok))
+	    == -1)
+		goto out;
+	if (bad.b_len > 2 && db_exec(db, health_bad_sql, "si",
+	    buf_cstr(&bad), since(ref)) == -1)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&ok);
+	buf_free(&bad);
+	free(v);
+	return rc;
 }
 
 /* One transaction for recs [from, *to); *to may come back smaller when
@@ -518,16 +653,24 @@ write_batch(struct recorder *rc, struct recs *w, size_t from, size_t *to)
 			    "recorded as attempts only",
 			    n[RK_ATTEMPT] - (size_t)got);
 	}
+	if (n[RK_ATTEMPT] > 0 && write_health(db, w, from, *to, ref) == -1)
+		goto fail;
 	if (n[RK_RELEASE] > 0 && db_exec(db, release_sql, "si",
 	    buf_cstr(&js), since(ref)) == -1)
 		goto fail;
 	if (n[RK_PAUSE] > 0 && db_exec(db, pause_sql, "s", buf_cstr(&js))
 	    == -1)
 		goto fail;
-	for (i = from; i < *to; i++)
-		if (w->rs_v[i].r_gone && !w->rs_v[i].r_written &&
+	for (i = from; i < *to; i++) {
+		if (w->rs_v[i].r_kind != RK_ATTEMPT || w->rs_v[i].r_written)
+			continue;
+		if (w->rs_v[i].r_gone &&
 		    write_gone(db, w->rs_v[i].r_endpoint) == -1)
 			goto fail;
+		if (w->rs_v[i].r_status == RS_DROPPED &&
+		    notice_dropped(db, rc->rc_cf, w->rs_v[i].r_id) == -1)
+			goto fail;
+	}
 	if (db_commit(db) == -1) {
 		/* Written or not, we cannot tell: the retry must not
 		 * record these attempts twice. */

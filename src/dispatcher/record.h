@@ -14,7 +14,7 @@ struct db;
 struct job;
 
 enum rec_status {
-	RS_PENDING,	/* retry later */
+	RS_RETRYING,	/* retry later */
 	RS_DELIVERED,
 	RS_FAILED,	/* final, no retry */
 	RS_DROPPED	/* retries exhausted */
@@ -22,8 +22,10 @@ enum rec_status {
 
 struct verdict {
 	enum rec_status	 v_status;
-	int64_t		 v_delay_ms;	/* RS_PENDING: from the failure */
+	int64_t		 v_delay_ms;	/* RS_RETRYING: from the failure */
 	int		 v_gone;	/* 410: disable the endpoint */
+	int		 v_resume;	/* RS_RETRYING: at the retry a manual
+					   attempt interrupted */
 	char		 v_error[500];	/* recorded error text, "" none */
 };
 
@@ -40,6 +42,12 @@ struct verdict {
  * attempts is the number made before this one. */
 void	 record_classify(const struct conf *, unsigned attempts,
 	    const struct attempt *, struct verdict *);
+/* A single attempt made by hand (a redelivery, a test event) is never
+ * retried: unless it succeeded (or met 410), a delivery it interrupted
+ * goes back to the retry it was waiting for, as if the attempt had not
+ * happened, and any other is failed.  manual: 0 none, 1 single, 2 one
+ * that interrupted retries. */
+void	 record_manual(int manual, struct verdict *);
 
 struct recorder;
 

@@ -476,6 +476,7 @@ prepare(struct sender *s, struct xfer *x)
 	ps.ps_data_len = j->j_data_len;
 	ps.ps_secret = buf_cstr(&secret);
 	ps.ps_standard = j->j_standard;
+	ps.ps_test = j->j_test;
 	ps.ps_user_agent = cf->cf_user_agent;
 	ps.ps_timestamp = util_now_ms() / 1000;
 	ps.ps_tenant = j->j_tenant;

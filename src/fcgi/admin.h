@@ -21,6 +21,7 @@ void	admin_endpoint_get(struct req *);
 void	admin_endpoint_reveal_post(struct req *);
 void	admin_endpoint_rotate_post(struct req *);
 void	admin_endpoint_test_post(struct req *);
+void	admin_endpoint_recover_post(struct req *);
 void	admin_endpoint_enable_post(struct req *);
 void	admin_endpoint_disable_post(struct req *);
 void	admin_endpoint_delete_get(struct req *);

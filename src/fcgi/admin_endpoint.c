@@ -4,12 +4,14 @@
  * queries per page, whatever the number of deliveries shown. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "buf.h"
+#include "catalog.h"
 #include "crypto.h"
 #include "db.h"
 #include "delivery.h"
@@ -32,8 +34,12 @@ done_notice(const char *done)
 		{ "rotated", "A new secret was generated; the old one no longer "
 		    "signs deliveries. Reveal it below and update your "
 		    "receiver." },
-		{ "test", "A test event is on its way; it appears in Recent "
+		{ "test", "A test event is on its way (one attempt, marked "
+		    "X-Momentumpro-Test: true); it appears in Recent "
 		    "deliveries below." },
+		{ "recovered", "The failed and dropped deliveries in that "
+		    "range are due again now, each with a fresh retry "
+		    "schedule." },
 		{ "enabled", "Endpoint enabled; waiting deliveries resume now." },
 		{ "disabled", "Endpoint disabled; new events are not sent to "
 		    "it and waiting deliveries are paused." },
@@ -185,6 +191,99 @@ integrations(struct buf *b, const struct endpoint *ep, long long filtered)
 	buf_puts(b, "</dd>\n");
 }
 
+/* "in 4 min" for a time to come, "due now" for one past. */
+static void
+next_retry(struct buf *b, const char *status, const char *at)
+{
+	int64_t	 ms;
+	char	 span[32];
+
+	if (at == NULL || util_rfc3339_parse(at, strlen(at), span, &ms) == -1) {
+		buf_puts(b, "—");
+		return;
+	}
+	ms -= util_now_ms();
+	util_span_text(ms, span, sizeof(span));
+	html_printf(b, "<time datetime=\"%s\">%s%s</time>", at,
+	    strcmp(status, "retrying") == 0 ? "next retry " : "",
+	    ms > 0 ? "in " : "due now");
+	if (ms > 0)
+		html_esc(b, span);
+}
+
+/* A failing endpoint says so first: since when, its last error, what
+ * happens next; a disabled one why. */
+static void
+failing_banner(struct buf *b, const struct endpoint *ep,
+    const struct dl_health *h)
+{
+	if (!ep->ep_enabled || !h->dh_failing)
+		return;
+	html_printf(b, "<div class=\"alert\" role=\"alert\" id=\"failing\">"
+	    "<strong>Failing.</strong> Every delivery attempt since <time "
+	    "datetime=\"%s\">%s</time> has failed (%lld in a row). Last "
+	    "error: ", h->dh_failing_since, h->dh_failing_since,
+	    h->dh_fail_streak);
+	if (h->dh_last_code > 0)
+		html_printf(b, "HTTP %lld", h->dh_last_code);
+	if (h->dh_last_error[0] != '\0')
+		html_printf(b, "%s%s", h->dh_last_code > 0 ? ": " : "",
+		    h->dh_last_error);
+	buf_puts(b, ". Deliveries are retried on their schedule; an endpoint with no successful delivery for too long "
+	    "is disabled. Once the receiver works, recover what failed "
+	    "meanwhile below.</div>\n");
+}
+
+/* Send test event: a type from the catalog, the endpoint's first
+ * exact subscription preselected. */
+static void
+test_form(struct buf *b, struct req *r, const struct endpoint *ep)
+{
+	struct dbres	*names = NULL;
+	const char	*def = NULL;
+	size_t		 i;
+
+	for (i = 0; i < ep->ep_nevents && def == NULL; i++)
+		if (strchr(ep->ep_events[i], '*') == NULL)
+			def = ep->ep_events[i];
+	html_printf(b, "<form method=\"post\" class=\"inline\" action=\""
+	    "/admin/webhooks/%llu/test\">", ep->ep_id);
+	html_csrf(b, r);
+	if (catalog_names(r->r_db, &names) == 0) {
+		buf_puts(b, "<label for=\"test-event\" class=\"visually-"
+		    "hidden\">Test event type</label><select id=\"test-event\""
+		    " name=\"event\">");
+		for (i = 0; i < names->r_nrow; i++)
+			html_printf(b, "<option%s>%s</option>", def != NULL &&
+			    strcmp(def, dbres_get(names, i, CAT_NAME)) == 0 ?
+			    " selected" : "", dbres_get(names, i, CAT_NAME));
+		buf_puts(b, "</select> ");
+		dbres_free(names);
+	}
+	buf_puts(b, "<button type=\"submit\" class=\"secondary\">Send test "
+	    "event</button></form>\n");
+}
+
+/* Recover failed deliveries since ...: the last day by default. */
+static void
+recover_form(struct buf *b, struct req *r, const struct dl_health *h)
+{
+	char	 since[32];
+
+	util_rfc3339_fmt(util_now_ms() - 86400000LL, 0, since);
+	html_printf(b, "<form method=\"post\" class=\"recover\" action=\""
+	    "/admin/webhooks/%llu/recover\"><p><strong>Recover failed "
+	    "deliveries</strong>: %lld failed and %lld dropped here. Send "
+	    "again every failed and dropped delivery created since</p>",
+	    r->r_ids[0], h->dh_count[4], h->dh_count[5]);
+	html_csrf(b, r);
+	html_printf(b, "<label for=\"recover-since\">Since (UTC, at most 14 "
+	    "days back)</label> <input id=\"recover-since\" name=\"since\" "
+	    "value=\"%s\" size=\"22\" pattern=\"[0-9]{4}-[0-9]{2}-[0-9]{2}T"
+	    "[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z\"> <button type=\"submit\""
+	    " class=\"secondary\">Recover</button></form>\n", since);
+}
+
 /* The endpoint page; revealed is the secret in clear after a Reveal. */
 static void
 endpoint_page(struct req *r, const char *revealed)
@@ -238,6 +337,7 @@ endpoint_page(struct req *r, const char *revealed)
 	html_printf(&b, "<h1 class=\"url\">%s</h1>\n", ep.ep_url);
 	if (ep.ep_description[0] != '\0')
 		html_printf(&b, "<p>%s</p>\n", ep.ep_description);
+	failing_banner(&b, &ep, &health);
 	html_printf(&b, "<div class=\"card\"><dl>\n<dt>Status</dt><dd><span "
 	    "class=\"status status-%s\">%s</span>", ep.ep_enabled ? "enabled" :
 	    "disabled", ep.ep_enabled ? "enabled" : "disabled");
@@ -267,11 +367,7 @@ endpoint_page(struct req *r, const char *revealed)
 	/* Actions */
 	html_printf(&b, "<div class=\"actions\">\n<a class=\"button secondary\""
 	    " href=\"/admin/webhooks/%llu/edit\">Edit</a>\n", id);
-	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
-	    "test\">", id);
-	html_csrf(&b, r);
-	buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Send test "
-	    "event</button></form>\n");
+	test_form(&b, r, &ep);
 	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
 	    "rotate-secret\">", id);
 	html_csrf(&b, r);
@@ -300,6 +396,7 @@ endpoint_page(struct req *r, const char *revealed)
 		    "\n<div><dt>Latency avg / p95</dt><dd>—</dd></div>\n");
 	buf_puts(&b, "</dl>\n");
 	chart(&b, &health);
+	recover_form(&b, r, &health);
 	buf_puts(&b, "</section>\n");
 
 	/* Recent deliveries */
@@ -343,10 +440,10 @@ endpoint_page(struct req *r, const char *revealed)
 				    DC_LAST_DURATION_MS));
 			else
 				buf_puts(&b, "—");
-			html_printf(&b, "</td><td data-label=\"Next retry\">%s"
-			    "</td></tr>\n", dbres_get(rows, i,
-			    DC_NEXT_ATTEMPT_AT) ? dbres_get(rows, i,
-			    DC_NEXT_ATTEMPT_AT) : "—");
+			buf_puts(&b, "</td><td data-label=\"Next retry\">");
+			next_retry(&b, st, dbres_get(rows, i,
+			    DC_NEXT_ATTEMPT_AT));
+			buf_puts(&b, "</td></tr>\n");
 		}
 		buf_puts(&b, "</tbody></table>\n");
 		if (more) {
@@ -442,14 +539,51 @@ void
 admin_endpoint_test_post(struct req *r)
 {
 	unsigned long long	 eid, did;
-	char			 err[256];
+	char			 err[256], sent[101], *type;
 	enum ep_err		 e;
 
-	e = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], NULL, &eid, &did,
-	    err, sizeof(err));
+	type = req_form_get(r->r_body, r->r_bodylen, "event");
+	e = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], type != NULL &&
+	    *type != '\0' ? type : NULL, &eid, &did, sent, err, sizeof(err));
+	free(type);
+	if (e == EP_INVALID) {
+		html_error(r, 422, err);
+		return;
+	}
 	if (e == EP_OK)
 		wake_send(r->r_cf);
 	after_action(r, e, "test");
+}
+
+void
+admin_endpoint_recover_post(struct req *r)
+{
+	char		*since_s, since[32], norm[32];
+	int64_t		 ms;
+	long long	 n;
+	enum ep_err	 e;
+
+	since_s = req_form_get(r->r_body, r->r_bodylen, "since");
+	if (since_s == NULL || util_rfc3339_parse(since_s, strlen(since_s),
+	    norm, &ms) == -1 || ms < util_now_ms() - 14LL * 86400000) {
+		free(since_s);
+		html_error(r, 422, "Since must be a time like "
+		    "2026-04-29T14:00:00Z, at most 14 days back. Go back and "
+		    "correct it.");
+		return;
+	}
+	free(since_s);
+	util_sqltime_fmt(ms, since);
+	if ((e = endpoint_owned(r->r_db, r->r_tenant, r->r_ids[0], 0)) ==
+	    EP_OK) {
+		n = delivery_recover(r->r_db, r->r_tenant, r->r_ids[0],
+		    DL_RECOVER_FAILED | DL_RECOVER_DROPPED, since, NULL);
+		if (n == -1)
+			e = EP_DB;
+		else if (n > 0)
+			wake_send(r->r_cf);
+	}
+	after_action(r, e, "recovered");
 }
 
 static void

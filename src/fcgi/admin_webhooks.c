@@ -273,6 +273,14 @@ admin_webhooks_list_get(struct req *r)
 			buf_puts(&b, "</td><td data-label=\"Enabled\">");
 			status_badge(&b, eps[i].ep_enabled ? "enabled" :
 			    "disabled");
+			if (eps[i].ep_enabled && eps[i].ep_failing)
+				html_printf(&b, " <span class=\"status status-"
+				    "failing\" title=\"every attempt has failed "
+				    "since %s\">failing</span><br><small>since "
+				    "<time datetime=\"%s\">%s</time></small>",
+				    eps[i].ep_failing_since,
+				    eps[i].ep_failing_since,
+				    eps[i].ep_failing_since);
 			buf_puts(&b, "</td><td data-label=\"Last delivery\">");
 			if ((k = row_of(last, eps[i].ep_id)) >= 0) {
 				status_badge(&b, dbres_get(last, (size_t)k,

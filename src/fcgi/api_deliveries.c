@@ -119,7 +119,7 @@ api_endpoint_deliveries(struct req *r)
 	status = req_form_get(r->r_query, strlen(r->r_query), "status");
 	if (status != NULL && !delivery_status_ok(status)) {
 		req_json_error(r, 400, "invalid_parameter", "status must be "
-		    "pending, paused, delivered, failed or dropped");
+		    "pending, retrying, paused, delivered, failed or dropped");
 		free(status);
 		return;
 	}

@@ -1,6 +1,7 @@
 /* /api/v1/endpoints: the JSON layer over the endpoint model. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "crypto.h"
+#include "delivery.h"
 #include "emit.h"
 #include "endpoint.h"
 #include "json.h"
@@ -15,6 +17,7 @@
 #include "req.h"
 #include "routes.h"
 #include "utf8.h"
+#include "util.h"
 #include "wake.h"
 
 /* The fields of a create or PATCH body, and the error code of each. */
@@ -419,6 +422,16 @@ ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 	buf_putc(b, ']');
 	put_bool(b, "enabled", ep->ep_enabled);
 	put_str(b, "disabled_reason", ep->ep_disabled_reason);
+	/* Health: failing (delivery_is_failing), the first failed attempt
+	 * since the last success and how many failed since. */
+	buf_puts(b, ",\"health\":{");
+	jw_key(b, "failing");
+	buf_puts(b, ep->ep_failing ? "true" : "false");
+	put_str(b, "failing_since", ep->ep_failing_since[0] != '\0' ?
+	    ep->ep_failing_since : NULL);
+	buf_puts(b, ",\"failed_attempts\":");
+	jw_int(b, ep->ep_fail_streak);
+	buf_putc(b, '}');
 	put_bool(b, "standard_webhooks", ep->ep_standard_webhooks);
 	put_str(b, "format", ep->ep_format);
 	put_str(b, "pagerduty_routing_key", ep->ep_routing_key);
@@ -599,7 +612,7 @@ api_endpoint_test(struct req *r)
 {
 	struct json_doc		 doc;
 	struct buf		 b;
-	char			*type = NULL, err[300];
+	char			*type = NULL, err[300], sent[101];
 	unsigned long long	 eid, did;
 	int			 v, rc;
 
@@ -617,7 +630,7 @@ api_endpoint_test(struct req *r)
 		}
 	}
 	if ((rc = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], type,
-	    &eid, &did, err, sizeof(err))) != EP_OK) {
+	    &eid, &did, sent, err, sizeof(err))) != EP_OK) {
 		ep_error(r, rc, "unknown_event_type", err);
 		goto out;
 	}
@@ -629,10 +642,112 @@ api_endpoint_test(struct req *r)
 	buf_putc(&b, ',');
 	jw_key(&b, "delivery_id");
 	jw_int(&b, (long long)did);
-	buf_putc(&b, '}');
+	buf_putc(&b, ',');
+	jw_key(&b, "event");
+	jw_str(&b, sent);
+	buf_puts(&b, ",\"test\":true}");
 	req_json(r, 202, &b);
 	buf_free(&b);
 out:
 	free(type);
+	json_free(&doc);
+}
+
+/* RFC 3339 text at token v as DATETIME(3) text; -1 if not one. */
+static int
+get_time(const struct json_doc *doc, int v, char out[32], int64_t *ms)
+{
+	char	*t = NULL, norm[32];
+	int	 rc = -1;
+
+	if (get_str(doc, v, &t) == 0 && t != NULL &&
+	    util_rfc3339_parse(t, strlen(t), norm, ms) == 0) {
+		util_sqltime_fmt(*ms, out);
+		rc = 0;
+	}
+	free(t);
+	return rc;
+}
+
+#define RECOVER_MAX_MS	(14LL * 86400 * 1000)
+
+void
+api_endpoint_recover(struct req *r)
+{
+	struct json_doc	 doc;
+	struct buf	 b;
+	char		 since[32], until[32], *st = NULL;
+	int64_t		 since_ms, until_ms = 0;
+	long long	 n;
+	int		 v, e, i, statuses = 0, rc, have_until = 0;
+	enum ep_err	 er;
+
+	if ((rc = api_body(r, &doc, 0)) == -1)
+		return;
+	if (doc.d_tok[0].t_type != JSON_OBJECT ||
+	    (v = json_get(&doc, 0, "since")) == -1 ||
+	    get_time(&doc, v, since, &since_ms) == -1) {
+		req_json_error(r, 422, "invalid_body", "since: required, an "
+		    "RFC 3339 time at most 14 days back, e.g. "
+		    "{\"since\": \"2026-04-29T14:00:00Z\"}");
+		goto out;
+	}
+	if (since_ms < util_now_ms() - RECOVER_MAX_MS) {
+		req_json_error(r, 422, "invalid_body", "since: at most 14 "
+		    "days back (deliveries older than that may already be "
+		    "purged); recover in steps if you need less");
+		goto out;
+	}
+	if ((v = json_get(&doc, 0, "until")) != -1 &&
+	    doc.d_tok[v].t_type != JSON_NULL) {
+		if (get_time(&doc, v, until, &until_ms) == -1 ||
+		    until_ms < since_ms) {
+			req_json_error(r, 422, "invalid_body", "until: an RFC "
+			    "3339 time after since, or absent for now");
+			goto out;
+		}
+		have_until = 1;
+	}
+	if ((v = json_get(&doc, 0, "statuses")) != -1) {
+		if (doc.d_tok[v].t_type != JSON_ARRAY ||
+		    doc.d_tok[v].t_size == 0)
+			goto bad_status;
+		for (i = 0, e = v + 1; i < doc.d_tok[v].t_size; i++,
+		    e = json_skip(&doc, e)) {
+			free(st);
+			st = NULL;
+			if (get_str(&doc, e, &st) == -1 || st == NULL)
+				goto bad_status;
+			if (strcmp(st, "failed") == 0)
+				statuses |= DL_RECOVER_FAILED;
+			else if (strcmp(st, "dropped") == 0)
+				statuses |= DL_RECOVER_DROPPED;
+			else
+				goto bad_status;
+		}
+	} else
+		statuses = DL_RECOVER_FAILED | DL_RECOVER_DROPPED;
+	if ((er = endpoint_owned(r->r_db, r->r_tenant, r->r_ids[0], 0)) !=
+	    EP_OK) {
+		ep_error(r, er, NULL, NULL);
+		goto out;
+	}
+	if ((n = delivery_recover(r->r_db, r->r_tenant, r->r_ids[0], statuses,
+	    since, have_until ? until : NULL)) == -1) {
+		req_db_error(r);
+		goto out;
+	}
+	if (n > 0)
+		wake_send(r->r_cf);
+	buf_init(&b);
+	buf_printf(&b, "{\"recovered\":%lld}", n);
+	req_json(r, 202, &b);
+	buf_free(&b);
+	goto out;
+bad_status:
+	req_json_error(r, 422, "invalid_body", "statuses: an array of "
+	    "\"failed\" and \"dropped\" (default both)");
+out:
+	free(st);
 	json_free(&doc);
 }

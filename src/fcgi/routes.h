@@ -39,6 +39,7 @@ void	api_endpoint_patch(struct req *);
 void	api_endpoint_delete(struct req *);
 void	api_endpoint_rotate(struct req *);
 void	api_endpoint_test(struct req *);
+void	api_endpoint_recover(struct req *);
 void	api_endpoint_deliveries(struct req *);
 void	api_delivery_get(struct req *);
 void	api_delivery_redeliver(struct req *);

@@ -27,6 +27,7 @@ STUB(api_endpoint_patch)
 STUB(api_endpoint_delete)
 STUB(api_endpoint_rotate)
 STUB(api_endpoint_test)
+STUB(api_endpoint_recover)
 STUB(api_endpoint_deliveries)
 STUB(api_delivery_get)
 STUB(api_delivery_redeliver)
@@ -43,6 +44,7 @@ STUB(admin_webhooks_edit_get)
 STUB(admin_endpoint_reveal_post)
 STUB(admin_endpoint_rotate_post)
 STUB(admin_endpoint_test_post)
+STUB(admin_endpoint_recover_post)
 STUB(admin_endpoint_enable_post)
 STUB(admin_endpoint_disable_post)
 STUB(admin_endpoint_delete_get)
@@ -100,6 +102,7 @@ static const struct route_case cases[] = {
 	{ "POST /api/v1/endpoints/:id is 405", "POST", "/api/v1/endpoints/42", NULL, R405, 0, A },
 	{ "POST .../rotate-secret rotates", "POST", "/api/v1/endpoints/7/rotate-secret", "api_endpoint_rotate", 0, 7, A },
 	{ "POST .../test sends a test event", "POST", "/api/v1/endpoints/7/test", "api_endpoint_test", 0, 7, A },
+	{ "POST .../recover recovers failed deliveries", "POST", "/api/v1/endpoints/7/recover", "api_endpoint_recover", 0, 7, A },
 	{ "GET .../test is 405", "GET", "/api/v1/endpoints/7/test", NULL, R405, 0, A },
 	{ "GET .../deliveries lists an endpoint's deliveries", "GET", "/api/v1/endpoints/7/deliveries", "api_endpoint_deliveries", 0, 7, A },
 	{ "GET /api/v1/deliveries/:id reads a delivery", "GET", "/api/v1/deliveries/9", "api_delivery_get", 0, 9, A },
@@ -147,6 +150,7 @@ static const struct route_case cases[] = {
 	{ "GET .../reveal-secret is 405 (POST only)", "GET", "/admin/webhooks/5/reveal-secret", NULL, R405, 0, S },
 	{ "POST .../rotate-secret (admin)", "POST", "/admin/webhooks/5/rotate-secret", "admin_endpoint_rotate_post", 0, 5, S },
 	{ "POST .../test (admin)", "POST", "/admin/webhooks/5/test", "admin_endpoint_test_post", 0, 5, S },
+	{ "POST .../recover (admin)", "POST", "/admin/webhooks/5/recover", "admin_endpoint_recover_post", 0, 5, S },
 	{ "POST .../enable", "POST", "/admin/webhooks/5/enable", "admin_endpoint_enable_post", 0, 5, S },
 	{ "GET .../enable is 405 (no change by link)", "GET", "/admin/webhooks/5/enable", NULL, R405, 0, S },
 	{ "POST .../disable", "POST", "/admin/webhooks/5/disable", "admin_endpoint_disable_post", 0, 5, S },
