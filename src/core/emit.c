@@ -186,6 +186,12 @@ emit_parse(struct db *db, const struct json_doc *doc, int tok,
 		    (int)rawlen, raw);
 		return EMIT_INVALID;
 	}
+	if (strcmp(ev->e_category, "webhook") == 0) {
+		snprintf(err, errsz, "%s is an operational event that the "
+		    "webhooks service itself emits (about failing endpoints); "
+		    "it cannot be posted", ev->e_type);
+		return EMIT_INVALID;
+	}
 	if ((v = json_get(doc, tok, "data")) == -1 ||
 	    doc->d_tok[v].t_type != JSON_OBJECT) {
 		snprintf(err, errsz, "\"data\" is required and must be a JSON "
@@ -288,9 +294,8 @@ emit_insert_except(struct db *db, unsigned long long tenant,
 		n = db_exec(db, EMIT_FANOUT("?", "?", "?", "?"), "uussu",
 		    *event_id, tenant, ev->e_type, pat, *event_id);
 	else
-		n = db_exec(db, EMIT_FANOUT("?", "?", "?", "?")
-		    " AND e.id <> ?", "uussuu", *event_id, tenant, ev->e_type,
-		    pat, *event_id, except);
+		n = db_exec(db, EMIT_FANOUT_OPS, "uussuu", *event_id, tenant,
+		    ev->e_type, pat, except, *event_id);
 	if (n == -1)
 		return EMIT_DB;
 	*deliveries = n;

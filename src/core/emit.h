@@ -34,8 +34,8 @@ void		emit_event_free(struct emit_event *);
 enum emit_err	emit_insert(struct db *, unsigned long long tenant,
 		    const struct emit_event *, unsigned long long *event_id,
 		    long long *deliveries);
-/* The same, to every such endpoint but except (the endpoint an
- * operational event is about, which never hears of its own failures). */
+/* An operational event about endpoint except, which never hears of
+ * its own failures: EMIT_FANOUT_OPS. */
 enum emit_err	emit_insert_except(struct db *, unsigned long long tenant,
 		    const struct emit_event *, unsigned long long except,
 		    unsigned long long *event_id, long long *deliveries);
@@ -88,6 +88,17 @@ void		emit_types_set(const char *const *names,
 	" next_attempt_at) SELECT DISTINCT e.tenant_id, " evid ", e.id," \
 	" 'pending', NOW(3)" EMIT_FANOUT_FROM(tenant, type, catpat) \
 	" AND NOT " EMIT_FILTER_FAILS(evid)
+/* The fan-out of an operational event (webhook.*, notice.c): only
+ * endpoints subscribed to its type or to "webhook.*" (not "*", so a
+ * catch-all endpoint does not start getting them), never the endpoint
+ * it is about. */
+#define EMIT_FANOUT_OPS \
+	"INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status," \
+	" next_attempt_at) SELECT DISTINCT e.tenant_id, ?, e.id," \
+	" 'pending', NOW(3) FROM endpoint_events s" \
+	" JOIN endpoints e ON e.id = s.endpoint_id" \
+	" WHERE s.tenant_id = ? AND s.pattern IN (?, ?) AND e.enabled = 1" \
+	" AND e.id <> ? AND NOT " EMIT_FILTER_FAILS("?")
 /* Count the event as filtered out for each such endpoint that has
  * filters and got no delivery of it: the filters already decided, so
  * they are not run twice.  Also word for word in webhooks_emit. */

@@ -158,7 +158,11 @@ record_manual(int manual, struct verdict *v)
 		v->v_delay_ms = 0;
 		return;
 	}
-	v->v_status = RS_FAILED;
+	/* What would be retried is dropped: it has no retries. */
+	if (v->v_status == RS_RETRYING) {
+		v->v_status = RS_DROPPED;
+		v->v_delay_ms = 0;
+	}
 	n = strlen(v->v_error);
 	snprintf(v->v_error + n, sizeof(v->v_error) - n, "%s%s",
 	    n > 0 ? "; " : "", "a single attempt by hand: not retried");

@@ -45,7 +45,8 @@ void	 record_classify(const struct conf *, unsigned attempts,
 /* A single attempt made by hand (a redelivery, a test event) is never
  * retried: unless it succeeded (or met 410), a delivery it interrupted
  * goes back to the retry it was waiting for, as if the attempt had not
- * happened, and any other is failed.  manual: 0 none, 1 single, 2 one
+ * happened; any other ends as the attempt says, what would be retried
+ * dropped.  manual: 0 none, 1 single, 2 one
  * that interrupted retries. */
 void	 record_manual(int manual, struct verdict *);
 

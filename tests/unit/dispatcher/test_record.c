@@ -207,10 +207,15 @@ check_manual(const struct conf *cf)
 	at.at_status = 500;
 	record_classify(cf, 0, &at, &v);
 	record_manual(1, &v);
-	T_CHECK(v.v_status == RS_FAILED && !v.v_resume &&
+	T_CHECK(v.v_status == RS_DROPPED && !v.v_resume &&
 	    strstr(v.v_error, "not retried") != NULL,
-	    "manual: a single attempt (test event, redelivery) that fails "
-	    "is failed, not retried: %s", v.v_error);
+	    "manual: a single attempt (test event, redelivery) that meets a "
+	    "500 is dropped, not retried: %s", v.v_error);
+	at.at_status = 404;
+	record_classify(cf, 0, &at, &v);
+	record_manual(1, &v);
+	T_CHECK(v.v_status == RS_FAILED, "manual: a single attempt that meets "
+	    "a 404 is failed");
 	at.at_status = 200;
 	record_classify(cf, 0, &at, &v);
 	record_manual(1, &v);
