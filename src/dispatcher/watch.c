@@ -25,7 +25,7 @@
 #define WATCH_ROWS	100	/* endpoints per step and round */
 #define MAIL_ROWS	10	/* mails per round */
 #define MAIL_TIMEOUT_MS	20000
-#define MAIL_GIVE_UP	30	/* attempts, about a day of backoff */
+#define MAIL_GIVE_UP	32	/* attempts, about a day of backoff */
 
 struct watch {
 	const struct conf	*w_cf;
@@ -299,10 +299,10 @@ send_mail(const struct conf *cf, struct db *db)
 		}
 		log_warn("mail %lld not sent (attempt %lld): %s", id, tries,
 		    err);
-		/* 30 s, 1 min, 2 min, ... up to an hour apart. */
+		/* 10 s, 20 s, 40 s, ... up to an hour apart. */
 		if (db_exec(db, "UPDATE mail_outbox SET attempts = ?,"
 		    " last_error = ?, next_at = NOW(3) + INTERVAL"
-		    " LEAST(30 * POW(2, ? - 1), 3600) SECOND WHERE id = ?",
+		    " LEAST(10 * POW(2, ? - 1), 3600) SECOND WHERE id = ?",
 		    "isii", tries, err, tries, id) == -1)
 			break;
 	}
