@@ -229,6 +229,10 @@ failing_banner(struct buf *b, const struct endpoint *ep,
 	if (h->dh_last_error[0] != '\0')
 		html_printf(b, "%s%s", h->dh_last_code > 0 ? ": " : "",
 		    h->dh_last_error);
+	if (h->dh_oldest_retrying[0] != '\0')
+		html_printf(b, ". The oldest delivery waiting for a retry was "
+		    "created <time datetime=\"%s\">%s</time>",
+		    h->dh_oldest_retrying, h->dh_oldest_retrying);
 	buf_puts(b, ". Deliveries are retried on their schedule; an endpoint with no successful delivery for too long "
 	    "is disabled. Once the receiver works, recover what failed "
 	    "meanwhile below.</div>\n");
@@ -293,6 +297,7 @@ endpoint_page(struct req *r, const char *revealed)
 	struct dl_health	 health;
 	struct buf		 b;
 	char			*status = NULL, *before_s = NULL, *done = NULL;
+	char			*sent = NULL;
 	const char		*errstr, *note, *st;
 	unsigned long long	 id = r->r_ids[0], before = 0;
 	size_t			 i, k;
@@ -321,6 +326,7 @@ endpoint_page(struct req *r, const char *revealed)
 			before = 0;
 	}
 	done = req_form_get(r->r_query, strlen(r->r_query), "done");
+	sent = req_form_get(r->r_query, strlen(r->r_query), "sent");
 
 	if (delivery_health(r->r_db, id, &health) == -1)
 		goto dberr;
@@ -334,6 +340,9 @@ endpoint_page(struct req *r, const char *revealed)
 	if ((note = done_notice(done)) != NULL)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n",
 		    note);
+	if (note != NULL && strcmp(done, "test") == 0 && sent != NULL)
+		html_printf(&b, "<p class=\"notice\" role=\"status\">Type sent: "
+		    "<code>%s</code></p>\n", sent);
 	html_printf(&b, "<h1 class=\"url\">%s</h1>\n", ep.ep_url);
 	if (ep.ep_description[0] != '\0')
 		html_printf(&b, "<p>%s</p>\n", ep.ep_description);
@@ -384,8 +393,12 @@ endpoint_page(struct req *r, const char *revealed)
 	/* Health */
 	buf_puts(&b, "<section><h2>Health</h2>\n<dl class=\"stats\">\n");
 	for (k = 0; k < DL_STATUSES; k++)
-		html_printf(&b, "<div><dt>%s</dt><dd>%lld</dd></div>\n",
-		    delivery_statuses[k], health.dh_count[k]);
+		html_printf(&b, "<div class=\"%s\"><dt>%s</dt><dd>%lld</dd>"
+		    "</div>\n", health.dh_count[k] > 0 &&
+		    (strcmp(delivery_statuses[k], "retrying") == 0 ||
+		    strcmp(delivery_statuses[k], "failed") == 0 ||
+		    strcmp(delivery_statuses[k], "dropped") == 0) ? "stat-bad" :
+		    "stat", delivery_statuses[k], health.dh_count[k]);
 	if (health.dh_attempts > 0)
 		html_printf(&b, "<div><dt>Success rate (24 h)</dt><dd>%lld%%"
 		    "</dd></div>\n<div><dt>Latency avg / p95</dt><dd>%lld / "
@@ -474,6 +487,7 @@ out:
 	free(status);
 	free(before_s);
 	free(done);
+	free(sent);
 }
 
 void
@@ -539,7 +553,7 @@ void
 admin_endpoint_test_post(struct req *r)
 {
 	unsigned long long	 eid, did;
-	char			 err[256], sent[101], *type;
+	char			 err[256], sent[101], loc[256], *type;
 	enum ep_err		 e;
 
 	type = req_form_get(r->r_body, r->r_bodylen, "event");
@@ -550,9 +564,15 @@ admin_endpoint_test_post(struct req *r)
 		html_error(r, 422, err);
 		return;
 	}
-	if (e == EP_OK)
-		wake_send(r->r_cf);
-	after_action(r, e, "test");
+	if (e != EP_OK) {
+		after_action(r, e, "test");
+		return;
+	}
+	wake_send(r->r_cf);
+	/* Catalog names are [a-z0-9_.]: safe in a query string. */
+	snprintf(loc, sizeof(loc), "/admin/webhooks/%llu?done=test&sent=%s",
+	    r->r_ids[0], sent);
+	req_redirect(r, loc);
 }
 
 void

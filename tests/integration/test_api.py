@@ -19,7 +19,7 @@ from whtest import (RUN, SERVERS, Lighttpd, api, check, ctl, done, http_request,
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 EP = "/api/v1/endpoints"
 EVENTS = "/api/v1/events"
-ENDPOINT_KEYS = {"id", "url", "description", "events", "enabled", "disabled_reason",
+ENDPOINT_KEYS = {"id", "url", "description", "events", "enabled", "disabled_reason", "health",
                  "standard_webhooks", "format", "pagerduty_routing_key", "filters",
                  "headers", "created_at", "updated_at"}
 DELIVERY_KEYS = {"id", "event_id", "event", "endpoint_id", "status", "attempts",
@@ -176,8 +176,9 @@ def test_endpoints(name, base, key, tid):
     check(r.status == 201 and ENDPOINT_KEYS | {"secret"} == set(ep)
           and ep["events"] == ["leave.approved"] and ep["enabled"] is True
           and ep["standard_webhooks"] is False and ep["disabled_reason"] is None
-          and ep["description"] == "HR sync",
-          "%s: create returns 201 with the endpoint and its secret" % name, r)
+          and ep["description"] == "HR sync"
+          and ep["health"] == {"failing": False, "failing_since": None, "failed_attempts": 0},
+          "%s: create returns 201 with the endpoint, its secret and its health" % name, r)
     check(r.header("Location") == "%s/%s" % (EP, ep.get("id")),
           "%s: create sets Location" % name, r.headers)
     check(RFC3339_MS.match(ep.get("created_at", "")) and RFC3339_MS.match(ep.get("updated_at", "")),
@@ -789,7 +790,7 @@ def test_test_event(name, base):
     other = create_ep(base, key, ["*"]).json()["id"]
     r = api(base, "POST", "%s/%d/test" % (EP, eid), key)
     d = r.json() or {}
-    check(r.status == 202 and set(d) == {"event_id", "delivery_id"},
+    check(r.status == 202 and set(d) == {"event_id", "delivery_id", "event", "test"},
           "%s: test answers 202 with the event and delivery ids" % name, r)
     rows = sql("SELECT endpoint_id, status FROM deliveries WHERE event_id = ?", d.get("event_id"))
     check(rows == [[str(eid), "pending"]] and

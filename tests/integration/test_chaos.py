@@ -75,7 +75,7 @@ try:
     check(all(d.proc.poll() is None for d in disp), "the dispatchers survived the MariaDB kill")
 
     def settled():
-        return int(sql("SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND status = 'pending'",
+        return int(sql("SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND status IN ('pending', 'retrying')",
                        tid)[0][0]) == 0
     ok = wait_until(settled, timeout=max(120, EVENTS // 10), interval=1)
 finally:

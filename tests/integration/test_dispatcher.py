@@ -179,7 +179,7 @@ def stop_checked(disp, what, limit):
 
 # Earlier test files may leave deliveries to receivers long gone; they
 # would only compete for slots here.
-sql("UPDATE deliveries SET status = 'paused' WHERE status = 'pending'")
+sql("UPDATE deliveries SET status = 'paused' WHERE status IN ('pending', 'retrying')")
 
 
 # ---------------------------------------------------------------- the claim's plan

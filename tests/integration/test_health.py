@@ -93,7 +93,25 @@ def op_events(recv, etype):
     return out
 
 
+PROCS = []
+
+
+def cleanup():
+    for p in PROCS:
+        try:
+            if isinstance(p, Smtp):
+                p.stop()
+            else:
+                p.kill()
+        except Exception:
+            pass
+
+
+import atexit
+atexit.register(cleanup)
+
 SMTP = Smtp()
+PROCS.append(SMTP)
 NOTIFY = ("\n[notify]\nsmtp_url = smtp://127.0.0.1:%d\nfrom = webhooks@momentumpro.test\n"
           "interval = 1h\nadmin_url = https://hooks.momentumpro.test/\n" % SMTP.port)
 
@@ -101,6 +119,7 @@ NOTIFY = ("\n[notify]\nsmtp_url = smtp://127.0.0.1:%d\nfrom = webhooks@momentump
 # Retries after 3 s and 6 s, then dropped; nothing is old enough to be
 # disabled.
 d1 = Dispatcher("retry_schedule = 3s 6s\ndisable_after = 1h" + NOTIFY)
+PROCS.append(d1)
 t_start = time.time() - 2
 
 # A receiver answering 500 to every request: retrying, then dropped, with
@@ -156,8 +175,9 @@ admin = Admin(LIGHTTPD, mail_a, "correct-horse-battery")
 page = admin.get("/admin/webhooks/%d" % e_bad).body.decode()
 check("status-retrying" in page and "next retry in" in page,
       "the endpoint page shows retrying deliveries with \"next retry in ...\"")
-check("<dt>retrying</dt><dd>3</dd>" in page, "the Health counts show 3 retrying",
-      page[page.find("Health"):page.find("Health") + 600])
+check('<div class="stat-bad"><dt>retrying</dt><dd>3</dd>' in page,
+      "the Health counts show 3 retrying, as failures",
+      page[page.find('class="stats"'):page.find('class="stats"') + 400])
 page = admin.get("/admin/webhooks/%d?status=retrying" % e_bad).body.decode()
 check(page.count("status-retrying\">retrying") == 3,
       "the admin status filter finds the 3 retrying deliveries")
@@ -315,7 +335,10 @@ check('name="event"' in page and "<option selected>payroll.locked</option>" in p
       "Send test event offers every type, the first subscription preselected")
 n0 = tst.count()
 r = ac.post("/admin/webhooks/%d/test" % e_tst, {"event": "incident.reported"})
-check(r.status == 303, "the admin's Send test event redirects", r)
+check(r.status == 303 and "sent=incident.reported" in (r.header("Location") or ""),
+      "the admin's Send test event redirects to a page naming the type sent", r)
+page = ac.get(r.header("Location")).body.decode()
+check("Type sent: <code>incident.reported</code>" in page, "... which says which type was sent")
 check(wait_until(lambda: any(
       json.loads(q["body"])["event"] == "incident.reported" and
       q["headers"].get("x-momentumpro-test") == "true" for q in tst.requests), 10),
@@ -337,6 +360,7 @@ d1.stop()
 # disable_after = 5 s, a retry every second.
 d2 = Dispatcher("retry_schedule = 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s\n"
                 "disable_after = 5s" + NOTIFY)
+PROCS.append(d2)
 td, kd = new_tenant("Health D")
 mail_d, _ = admin_user(td, "health-d")
 dead = Receiver(lambda req: (503, {}, b"down"))
@@ -397,6 +421,7 @@ e_ok = create(ke, ok_other.url + "/ok", ["expense.paid"])
 emit(ke, "expense.paid")
 check(ok_other.wait_for(1, 5), "deliveries go on while the SMTP server is down")
 SMTP2 = Smtp(SMTP.port)
+PROCS.append(SMTP2)
 check(wait_until(lambda: [m for m in SMTP2.mails() if dead2.url in m.get_payload()], 45),
       "once the SMTP server is back the waiting mail is sent")
 d2.stop()

@@ -172,7 +172,7 @@ slack.requests.clear()
 pd.requests.clear()
 
 # Earlier files may leave deliveries to receivers long gone.
-sql("UPDATE deliveries SET status = 'paused' WHERE status = 'pending'")
+sql("UPDATE deliveries SET status = 'paused' WHERE status IN ('pending', 'retrying')")
 
 
 def emit(key, etype, data, base=LIGHTTPD):

@@ -762,7 +762,7 @@ def status_live_and_dead():
 # ================================================================ run
 # Earlier test files may leave deliveries to receivers long gone; they
 # would compete for slots here and count in the dispatchers' claims.
-sql("UPDATE deliveries SET status = 'paused' WHERE status = 'pending'")
+sql("UPDATE deliveries SET status = 'paused' WHERE status IN ('pending', 'retrying')")
 
 try:
     for fn in (one_endpoint_backlog, slow_endpoint_streams, fairness, kill_and_restart,

@@ -17,7 +17,7 @@ sql("INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_atte
     "VALUES (?, ?, ?, 'pending', NOW(3) + INTERVAL 2 MINUTE, 'hostA:4242', 7)", tid, ev, ep)
 held_id = int(sql("SELECT MAX(id) FROM deliveries")[0][0])
 sql("INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, attempts, last_status_code, next_attempt_at) "
-    "VALUES (?, ?, ?, 'pending', 2, 503, NOW(3) + INTERVAL 1 HOUR)", tid, ev, ep)
+    "VALUES (?, ?, ?, 'retrying', 2, 503, NOW(3) + INTERVAL 1 HOUR)", tid, ev, ep)
 retry_id = int(sql("SELECT MAX(id) FROM deliveries")[0][0])
 
 try:
@@ -25,9 +25,10 @@ try:
     d = json.loads(out) if out.strip().startswith("{") else {}
     counts = dict((r[0], int(r[1])) for r in sql("SELECT status, COUNT(*) FROM deliveries GROUP BY status"))
     check(all(d.get("queue", {}).get(s, -1) == counts.get(s, 0)
-              for s in ("pending", "paused", "delivered", "failed", "dropped")),
+              for s in ("pending", "retrying", "paused", "delivered", "failed", "dropped")),
           "status: queue depth by state matches the database", (d.get("queue"), counts))
-    due = int(sql("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= NOW(3)")[0][0])
+    due = int(sql("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying')"
+                  " AND next_attempt_at <= NOW(3)")[0][0])
     check(d.get("due") == due, "status: due count matches", (d.get("due"), due))
     check(590000 <= d.get("oldest_due_ms", 0) <= 700000,
           "status: the oldest due delivery is about ten minutes overdue", d.get("oldest_due_ms"))
@@ -50,7 +51,7 @@ finally:
 # Other tests may leave work behind: the exit status must agree with the
 # database either way.
 rc, out, err = ctl("status", "--max-overdue", "5m")
-late = int(sql("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND "
+late = int(sql("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND "
                "next_attempt_at < NOW(3) - INTERVAL 5 MINUTE")[0][0])
 check(rc == (1 if late else 0), "status's exit status agrees with the database (%d overdue)" % late, out)
 done()
