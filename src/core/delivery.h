@@ -99,6 +99,10 @@ enum dl_err	delivery_get(struct db *, unsigned long long tenant,
  * already made stay in the history.  Returns an enum dl_err. */
 int		delivery_redeliver(struct db *, unsigned long long tenant,
 		    unsigned long long id);
+/* The endpoint of the tenant's delivery id (DL_OK), DL_NOTFOUND or
+ * DL_DB. */
+enum dl_err	delivery_endpoint(struct db *, unsigned long long tenant,
+		    unsigned long long id, unsigned long long *endpoint);
 
 /* State changes for all of an endpoint's deliveries; the caller owns the
  * endpoint (and usually the transaction).  Rows changed, or -1.

@@ -16,6 +16,7 @@
 #include "emit.h"
 #include "endpoint.h"
 #include "html.h"
+#include "quotas.h"
 #include "req.h"
 #include "util.h"
 #include "wake.h"
@@ -445,6 +446,13 @@ admin_endpoint_test_post(struct req *r)
 	char			 err[256];
 	enum ep_err		 e;
 
+	if ((e = endpoint_owned(r->r_db, r->r_tenant, r->r_ids[0], 0)) !=
+	    EP_OK) {
+		after_action(r, e, "test");
+		return;
+	}
+	if (!quotas_manual(r, r->r_ids[0], 1))
+		return;
 	e = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], NULL, &eid, &did,
 	    err, sizeof(err));
 	if (e == EP_OK)

@@ -104,7 +104,13 @@ html_begin(struct buf *b, struct req *r, const char *title)
 		    "action=\"/admin/logout\">");
 		html_csrf(b, r);
 		buf_puts(b, "<button type=\"submit\" class=\"link\">Sign out"
-		    "</button></form>\n");
+		    "</button></form>\n"
+		    "<form class=\"logout\" method=\"post\" "
+		    "action=\"/admin/logout-everywhere\">");
+		html_csrf(b, r);
+		buf_puts(b, "<button type=\"submit\" class=\"link\" title=\""
+		    "End your sessions on every device and browser\">Sign out "
+		    "everywhere</button></form>\n");
 	}
 	buf_puts(b, "</header>\n<main>\n");
 }

@@ -70,10 +70,14 @@ class Response:
         return "<%d %r>" % (self.status, self.body[:300])
 
 
-def http_request(base, method, path, body=None, headers=None, timeout=30):
-    """One request; body may be bytes, str or a JSON-able object."""
+def http_request(base, method, path, body=None, headers=None, timeout=30, source=None):
+    """One request; body may be bytes, str or a JSON-able object.  source:
+    the client's address, another loopback address such as 127.0.0.2 (on
+    Linux all of 127.0.0.0/8 is loopback), which the web server passes on
+    as REMOTE_ADDR."""
     u = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     hdrs = dict(headers or {})
     if body is not None and not isinstance(body, (bytes, str)):
         body = json.dumps(body)

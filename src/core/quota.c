@@ -1,0 +1,48 @@
+/* Quotas (see quota.h). */
+#include "config.h"
+
+#include "db.h"
+#include "quota.h"
+
+/*
+ * One row per (kind, subject) holds the current window's number and
+ * count.  The upsert counts this request and hands the new count back
+ * through LAST_INSERT_ID(expr), which the client reads as the insert id
+ * (0 when the row was new: the count is then 1), so there is no second
+ * statement and no window in which two processes read the same count.
+ * Columns are assigned left to right: n still sees the old win.
+ */
+static const char take_sql[] =
+    "INSERT INTO rate_counters (kind, subject, win, n)"
+    " VALUES (?, ?, FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000 / ?), 1)"
+    " ON DUPLICATE KEY UPDATE"
+    " n = LAST_INSERT_ID(IF(win = VALUES(win), n + 1, 1)),"
+    " win = VALUES(win)";
+static const char left_sql[] =
+    "SELECT CEIL((? - MOD(FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000), ?))"
+    " / 1000)";
+
+int
+quota_take(struct db *db, const char *kind, unsigned long long subject,
+    unsigned limit, long long window_ms, long long *retry_after)
+{
+	struct dbres		*res;
+	unsigned long long	 n;
+
+	*retry_after = 0;
+	if (limit == 0)
+		return 1;
+	if (db_exec(db, take_sql, "sui", kind, subject, window_ms) == -1)
+		return -1;
+	if ((n = db_insert_id(db)) == 0)
+		n = 1;
+	if (n <= limit)
+		return 1;
+	if (db_query(db, &res, left_sql, "ii", window_ms, window_ms) == -1)
+		return -1;
+	*retry_after = res->r_nrow == 1 ? dbres_int(res, 0, 0) : 1;
+	if (*retry_after < 1)
+		*retry_after = 1;
+	dbres_free(res);
+	return 0;
+}
