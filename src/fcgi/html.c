@@ -68,6 +68,9 @@ html_printf(struct buf *b, const char *fmt, ...)
 		} else if (strncmp(p, "llu", 3) == 0) {
 			buf_printf(b, "%llu", va_arg(ap, unsigned long long));
 			p += 2;
+		} else if (strncmp(p, "zu", 2) == 0) {
+			buf_printf(b, "%zu", va_arg(ap, size_t));
+			p += 1;
 		} else if (*p == '%')
 			buf_putc(b, '%');
 		else
