@@ -118,23 +118,30 @@ claim_row(struct db *db, const char *addr, const char *email, unsigned max,
     long long window_ms)
 {
 	long long	 n;
-	int		 pass;
+	int		 pass, tries = 0;
 
+	/* Each statement stands alone (autocommit): one that deadlocked
+	 * was rolled back whole and the claim starts over. */
+again:
 	for (pass = 0; pass < 2; pass++) {
 		if ((n = db_exec(db, claim_upd_sql, "issi", window_ms * 1000,
 		    addr, email, (long long)max)) == -1)
-			return -1;
+			goto fail;
 		if (n > 0)
 			return 1;
 		if (pass == 1)
 			break;
 		if ((n = db_exec(db, claim_ins_sql, "ssi", addr, email,
 		    window_ms * 1000)) == -1)
-			return -1;
+			goto fail;
 		if (n > 0)
 			return 1;
 	}
 	return 0;
+fail:
+	if (db_err_is_retry(db) && ++tries < 3)
+		goto again;
+	return -1;
 }
 
 /* The row's live count and how long until it resets. */

@@ -28,12 +28,18 @@ quota_take(struct db *db, const char *kind, unsigned long long subject,
 {
 	struct dbres		*res;
 	unsigned long long	 n;
+	int			 tries;
 
 	*retry_after = 0;
 	if (limit == 0)
 		return 1;
-	if (db_exec(db, take_sql, "sui", kind, subject, window_ms) == -1)
-		return -1;
+	/* Upserts of one new row at once can deadlock on its gap lock;
+	 * the server rolled the statement back whole, so it is safe to
+	 * repeat. */
+	for (tries = 0; db_exec(db, take_sql, "sui", kind, subject,
+	    window_ms) == -1; tries++)
+		if (tries == 2 || !db_err_is_retry(db))
+			return -1;
 	if ((n = db_insert_id(db)) == 0)
 		n = 1;
 	if (n <= limit)

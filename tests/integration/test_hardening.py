@@ -63,12 +63,20 @@ eid = create(LIGHTTPD, key2, "https://example.com/h").json()["id"]
 sql("UPDATE endpoints SET url = 'http://8.8.8.8:25/h' WHERE id = ?", eid)
 r = api(LIGHTTPD, "POST", "/api/v1/events", key2, {"event": "leave.approved", "data": {"id": 1}})
 check(r.status == 202, "an event for the endpoint on port 25 is accepted", r)
+# Sign-in counts whose window is over, left behind by 48 random emails,
+# go with the dispatchers' retention.
+for i in range(48):
+    sql("INSERT INTO login_attempts (addr, email, failures, reset_at)"
+        " VALUES ('127.0.0.99', ?, 1, NOW(3) - INTERVAL 1 MINUTE)", "stale-%d@example.com" % i)
 d = Dispatcher()
 try:
     row = wait_until(lambda: [x for x in sql("SELECT status, attempts, last_error FROM deliveries"
                                              " WHERE endpoint_id = ?", eid) if x[0] != "pending"], timeout=30)
+    gone = wait_until(lambda: sql("SELECT COUNT(*) FROM login_attempts WHERE addr = '127.0.0.99'") == [["0"]],
+                      timeout=30)
 finally:
     d.stop()
+check(gone, "the dispatcher's retention purges sign-in counts whose window is over (48 rows)")
 check(row and row[0][0] == "failed" and row[0][1] == "1" and "port 25" in row[0][2]
       and "allowed_ports" in row[0][2],
       "the dispatcher refuses to connect to a public address on port 25: one final failed attempt", row)
