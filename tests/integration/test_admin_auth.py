@@ -6,7 +6,7 @@ import threading
 import time
 import urllib.parse
 
-from whtest import (RUN, SERVERS, Lighttpd, check, ctl, done, http_request, new_tenant, sql,
+from whtest import (CONFIG as CONFIG_PATH, RUN, SERVERS, Lighttpd, check, ctl, done, http_request, new_tenant, sql,
                     write_config)
 
 tid, key = new_tenant("Admin auth tenant")
@@ -291,6 +291,18 @@ finally:
 r = login(SERVERS[0][1], email5, PASSWORD)
 check(session_cookie(r) and "secure" not in session_cookie(r).lower(),
       "secure_cookies = auto over plain http: not Secure", r)
+# A web server that says HTTPS (the FastCGI HTTPS parameter, set here by
+# mod_setenv as lighttpd's TLS socket would) gets the Secure cookie.
+srv = Lighttpd(CONFIG_PATH, extra='server.modules += ( "mod_setenv" )\n'
+               'setenv.add-environment = ( "HTTPS" => "on" )')
+try:
+    r = login(srv.url, email5, PASSWORD)
+    cookie = [v for k, v in r.headers if k.lower() == "set-cookie"]
+    check(r.status == 303 and len(cookie) == 1 and cookie[0].startswith("__Host-mp_session=")
+          and "; Secure" in cookie[0] and "; Path=/;" in cookie[0],
+          "secure_cookies = auto over HTTPS: __Host-mp_session, Secure", (r, cookie))
+finally:
+    srv.stop()
 
 # Throttle rows do not stay forever: counts whose window is over go.
 for i in range(3):

@@ -286,7 +286,8 @@ class Lighttpd:
     """An extra lighttpd serving webhooks.fcgi with its own config, for
     tests that need other settings (allow_private_networks = no, ...)."""
 
-    def __init__(self, config):
+    def __init__(self, config, extra=""):
+        """extra: lighttpd configuration placed before the include."""
         self.port = free_port()
         self.dir = os.path.join(RUN, "lighttpd-%d" % self.port)
         os.makedirs(self.dir, exist_ok=True)
@@ -301,8 +302,9 @@ var.webhooks_www = "%(www)s"
 var.webhooks_config = "%(config)s"
 var.webhooks_socket = "%(dir)s/fcgi.sock"
 var.webhooks_procs = 1
+%(extra)s
 include "%(top)s/apache/lighttpd-webhooks.conf"
-""" % {"www": os.path.join(TOP, "www"), "port": self.port, "dir": self.dir,
+""" % {"extra": extra, "www": os.path.join(TOP, "www"), "port": self.port, "dir": self.dir,
        "fcgi": os.path.join(BIN, "webhooks.fcgi"), "config": config, "top": TOP})
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
         # webhooks.fcgi's log: lighttpd hands its processes its stderr.
