@@ -1,6 +1,11 @@
 /* The admin account model (see account.h). */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,8 +62,10 @@ enum { SE_ID, SE_USER, SE_TENANT, SE_CSRF, SE_STALE };
 static const char session_seen_sql[] =
     "UPDATE sessions SET last_seen_at = NOW(3) WHERE id = ?";
 static const char session_sweep_sql[] =
-    "DELETE FROM sessions WHERE expires_at < NOW(3)"
-    " OR last_seen_at < NOW(3) - INTERVAL ? MICROSECOND LIMIT 100";
+    "DELETE FROM sessions WHERE expires_at < NOW(3) LIMIT 100";
+static const char session_sweep_idle_sql[] =
+    "DELETE FROM sessions WHERE last_seen_at < NOW(3) - INTERVAL ?"
+    " MICROSECOND LIMIT 100";
 static const char session_close_all_sql[] =
     "DELETE FROM sessions WHERE user_id = ?";
 static const char session_open_sql[] =
@@ -109,6 +116,36 @@ account_verify(struct db *db, const char *email, const char *password,
 		(void)cr_password_verify(password, dummy);
 	dbres_free(res);
 	return ok;
+}
+
+void
+account_addr_key(const char *remote, char *out, size_t outsz)
+{
+	unsigned char	 a[16];
+	char		 t[INET6_ADDRSTRLEN];
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	if (remote == NULL || *remote == '\0') {
+		snprintf(out, outsz, "unknown");
+		return;
+	}
+	if (inet_pton(AF_INET6, remote, a) != 1) {
+		snprintf(out, outsz, "%s", remote);
+		return;
+	}
+	/* An IPv4 client seen through a dual-stack socket is that client. */
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		inet_ntop(AF_INET, a + 12, t, sizeof(t));
+		snprintf(out, outsz, "%s", t);
+		return;
+	}
+	/* One IPv6 subscriber holds a whole /64 and may use any address in
+	 * it: counting per address would give each guess a fresh count. */
+	memset(a + 8, 0, 8);
+	inet_ntop(AF_INET6, a, t, sizeof(t));
+	snprintf(out, outsz, "%s/64", t);
 }
 
 /* Claim one attempt on the row (addr, email) with limit max: 1
@@ -242,7 +279,8 @@ account_session_open(struct db *db, unsigned long long user,
 	unsigned char	 h[CR_SHA256_LEN];
 
 	*token = *csrf = NULL;
-	(void)db_exec(db, session_sweep_sql, "i", idle_ms * 1000);
+	(void)db_exec(db, session_sweep_sql, "");
+	(void)db_exec(db, session_sweep_idle_sql, "i", idle_ms * 1000);
 	if ((*token = cr_token("", 32)) == NULL ||
 	    (*csrf = cr_token("", 32)) == NULL)
 		goto fail;

@@ -4,6 +4,8 @@
 #ifndef WH_ACCOUNT_H
 #define WH_ACCOUNT_H
 
+#include <stddef.h>
+
 struct db;
 
 enum account_err {
@@ -40,6 +42,11 @@ enum account_claim {
 	ACCOUNT_LOCKED_ADDR,	/* anything from this address: wait */
 	ACCOUNT_CLAIM_ERR	/* database error */
 };
+/* The throttle's key for a client address (REMOTE_ADDR): an IPv4
+ * address as is (also when IPv4-mapped), an IPv6 address as its /64
+ * ("2001:db8:1:2::/64"), "unknown" for none.  outsz of 46 is enough. */
+void		 account_addr_key(const char *remote, char *out,
+		    size_t outsz);
 /* Count this attempt before the password is checked, atomically: at
  * most the limit of concurrent attempts are claimed.  A wrong password
  * leaves the claim counted; *left_ms says how long a lock lasts. */

@@ -22,6 +22,23 @@ static const char left_sql[] =
     "SELECT CEIL((? - MOD(FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000), ?))"
     " / 1000)";
 
+/* A counter's window number times its length is when it was last
+ * counted; win is in units of the kind's window. */
+static const char purge_sql[] =
+    "DELETE FROM rate_counters WHERE"
+    " (kind = '" QUOTA_MANUAL "' AND win < FLOOR(UNIX_TIMESTAMP(NOW(3))"
+    " * 1000 / ?) - 86400000 / ?)"
+    " OR (kind = '" QUOTA_INGEST "' AND win < FLOOR(UNIX_TIMESTAMP(NOW(3))"
+    " * 1000 / ?) - 86400000 / ?) LIMIT ?";
+
+long long
+quota_purge(struct db *db, unsigned max_rows)
+{
+	return db_exec(db, purge_sql, "iiiii", (long long)QUOTA_MANUAL_MS,
+	    (long long)QUOTA_MANUAL_MS, (long long)QUOTA_INGEST_MS,
+	    (long long)QUOTA_INGEST_MS, (long long)max_rows);
+}
+
 int
 quota_take(struct db *db, const char *kind, unsigned long long subject,
     unsigned limit, long long window_ms, long long *retry_after)

@@ -15,6 +15,7 @@
 #include "delivery.h"
 #include "jsonw.h"
 #include "log.h"
+#include "quota.h"
 #include "record.h"
 #include "send.h"
 #include "utf8.h"
@@ -645,8 +646,10 @@ record_retention(struct db *db, unsigned days, long long idem_ms)
 	    " WHERE created_at < NOW(3) - INTERVAL ? MICROSECOND"
 	    " ORDER BY created_at LIMIT 1000", "i", idem_ms * 1000)) == -1)
 		goto out;
-	/* Sign-in counts whose window is over count for nothing. */
-	if ((nl = account_throttle_purge(db, RETENTION_ROWS)) == -1)
+	/* Sign-in counts whose window is over count for nothing, nor do
+	 * quota counters untouched for a day. */
+	if ((nl = account_throttle_purge(db, RETENTION_ROWS)) == -1 ||
+	    quota_purge(db, RETENTION_ROWS) == -1)
 		goto out;
 	if (nd > 0 || ne > 0)
 		log_info("retention: purged %lld deliveries and %lld events "

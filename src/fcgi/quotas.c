@@ -25,8 +25,8 @@ quotas_manual(struct req *r, unsigned long long endpoint, int html)
 	long long	 ra;
 	char		 msg[300];
 
-	switch (quota_take(r->r_db, QUOTA_MANUAL, endpoint, limit, 60000,
-	    &ra)) {
+	switch (quota_take(r->r_db, QUOTA_MANUAL, endpoint, limit,
+	    QUOTA_MANUAL_MS, &ra)) {
 	case 1:
 		return 1;
 	case 0:
@@ -62,8 +62,8 @@ quotas_ingest(struct req *r)
 
 	if (limit == 0)
 		return 1;
-	switch (quota_take(r->r_db, QUOTA_INGEST, r->r_tenant, limit, 1000,
-	    &ra)) {
+	switch (quota_take(r->r_db, QUOTA_INGEST, r->r_tenant, limit,
+	    QUOTA_INGEST_MS, &ra)) {
 	case 1:
 		return 1;
 	case 0:

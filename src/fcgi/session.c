@@ -279,8 +279,7 @@ admin_login_post(struct req *r)
 	 * mod_extforward); a header a client can write is never trusted
 	 * here. */
 	ra = req_param(r, "REMOTE_ADDR");
-	snprintf(addr, sizeof(addr), "%s", ra != NULL && *ra != '\0' ? ra :
-	    "unknown");
+	account_addr_key(ra, addr, sizeof(addr));
 	lim.al_pair_max = cf->cf_login_max_failures;
 	lim.al_addr_max = cf->cf_login_addr_max_failures;
 	lim.al_window_ms = cf->cf_login_lockout_ms;

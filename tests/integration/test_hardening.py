@@ -68,15 +68,22 @@ check(r.status == 202, "an event for the endpoint on port 25 is accepted", r)
 for i in range(48):
     sql("INSERT INTO login_attempts (addr, email, failures, reset_at)"
         " VALUES ('127.0.0.99', ?, 1, NOW(3) - INTERVAL 1 MINUTE)", "stale-%d@example.com" % i)
+# So do quota counters untouched for a day (a deleted endpoint's).
+sql("INSERT INTO rate_counters (kind, subject, win, n) VALUES"
+    " ('manual', 999999991, FLOOR(UNIX_TIMESTAMP() / 60) - 1441, 3),"
+    " ('manual', 999999992, FLOOR(UNIX_TIMESTAMP() / 60) - 5, 3)")
 d = Dispatcher()
 try:
     row = wait_until(lambda: [x for x in sql("SELECT status, attempts, last_error FROM deliveries"
                                              " WHERE endpoint_id = ?", eid) if x[0] != "pending"], timeout=30)
     gone = wait_until(lambda: sql("SELECT COUNT(*) FROM login_attempts WHERE addr = '127.0.0.99'") == [["0"]],
                       timeout=30)
+    quota_rows = wait_until(lambda: sql("SELECT subject FROM rate_counters WHERE subject > 999999990")
+                            == [["999999992"]], timeout=30)
 finally:
     d.stop()
 check(gone, "the dispatcher's retention purges sign-in counts whose window is over (48 rows)")
+check(quota_rows, "... and quota counters untouched for a day, not recent ones")
 check(row and row[0][0] == "failed" and row[0][1] == "1" and "port 25" in row[0][2]
       and "allowed_ports" in row[0][2],
       "the dispatcher refuses to connect to a public address on port 25: one final failed attempt", row)
