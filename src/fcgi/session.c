@@ -235,15 +235,17 @@ static void
 login_locked(struct req *r, const char *email, const char *what,
     long long left_ms)
 {
-	char		 msg[256];
+	char		 msg[256], ra[24];
 	long long	 min = (left_ms + 59999) / 60000;
 
 	if (min < 1)
 		min = 1;
+	snprintf(ra, sizeof(ra), "%lld", left_ms > 0 ? (left_ms + 999) / 1000 :
+	    1);
 	snprintf(msg, sizeof(msg), "Too many wrong passwords %s. Sign-in is "
 	    "locked; try again in %lld minute%s.", what, min,
 	    min == 1 ? "" : "s");
-	req_add_header(r, "Retry-After", "60");
+	req_add_header(r, "Retry-After", ra);
 	login_form(r, 429, email, msg);
 }
 
