@@ -4,6 +4,8 @@
 #ifndef WH_ACCOUNT_H
 #define WH_ACCOUNT_H
 
+#include <stddef.h>
+
 struct db;
 
 enum account_err {
@@ -23,33 +25,58 @@ int		 account_verify(struct db *, const char *email,
 		    const char *password, unsigned long long *user,
 		    unsigned long long *tenant);
 
-/* The email's recent wrong passwords and how long (ms, 0 for not) it
- * stays locked: 0, or -1 on a database error. */
-int		 account_throttle_get(struct db *, const char *email,
-		    long long *failures, long long *locked_ms);
-/* One more wrong password; the max_failures-th locks the email for
- * lockout_ms, and the first after a lock ended counts from 1 again.
- * 0, or -1. */
-int		 account_throttle_fail(struct db *, const char *email,
-		    unsigned max_failures, long long lockout_ms);
-/* The right password: the count starts afresh.  An error is ignored. */
-void		 account_throttle_clear(struct db *, const char *email);
+/*
+ * The wrong-password throttle counts per (email, client address) and per
+ * address: a guesser at one address gets al_pair_max tries at an email
+ * and al_addr_max in all before waiting al_window_ms, while the owner
+ * signing in from another address is not locked out by them.
+ */
+struct account_limits {
+	unsigned	 al_pair_max;	/* login_max_failures */
+	unsigned	 al_addr_max;	/* login_max_failures_per_address */
+	long long	 al_window_ms;	/* login_lockout */
+};
+enum account_claim {
+	ACCOUNT_CLAIMED = 0,	/* check the password; *failures counts this */
+	ACCOUNT_LOCKED_PAIR,	/* this email from this address: wait */
+	ACCOUNT_LOCKED_ADDR,	/* anything from this address: wait */
+	ACCOUNT_CLAIM_ERR	/* database error */
+};
+/* The throttle's key for a client address (REMOTE_ADDR): an IPv4
+ * address as is (also when IPv4-mapped), an IPv6 address as its /64
+ * ("2001:db8:1:2::/64"), "unknown" for none.  outsz of 46 is enough. */
+void		 account_addr_key(const char *remote, char *out,
+		    size_t outsz);
+/* Count this attempt before the password is checked, atomically: at
+ * most the limit of concurrent attempts are claimed.  A wrong password
+ * leaves the claim counted; *left_ms says how long a lock lasts. */
+enum account_claim account_throttle_claim(struct db *, const char *email,
+		    const char *addr, const struct account_limits *,
+		    long long *failures, long long *left_ms);
+/* The right password: the pair's count starts afresh and the address
+ * gets this attempt back.  An error is ignored. */
+void		 account_throttle_refund(struct db *, const char *email,
+		    const char *addr);
+/* Delete up to max_rows counts whose window is over: how many, or -1. */
+long long	 account_throttle_purge(struct db *, unsigned max_rows);
 
 struct account_session {
 	unsigned long long	 as_user;
 	unsigned long long	 as_tenant;
 	char			*as_csrf;	/* the caller frees it */
 };
-/* The unexpired session of token: 1 (*s filled), 0 none, -1 database
- * error. */
+/* The session of token, unexpired and used within idle_ms (which it
+ * now is again): 1 (*s filled), 0 none, -1 database error. */
 int		 account_session_find(struct db *, const char *token,
-		    struct account_session *s);
+		    long long idle_ms, struct account_session *s);
 /* A new session of ttl_ms for the user, its token and CSRF token in
  * *token and *csrf (free both): 0, or -1.  Sweeps a few expired ones. */
 int		 account_session_open(struct db *, unsigned long long user,
-		    unsigned long long tenant, long long ttl_ms, char **token,
-		    char **csrf);
+		    unsigned long long tenant, long long ttl_ms,
+		    long long idle_ms, char **token, char **csrf);
 /* Sign out: the session of token ends.  An error is ignored. */
 void		 account_session_close(struct db *, const char *token);
+/* Sign out everywhere: every session of user ends.  How many, or -1. */
+long long	 account_session_close_all(struct db *, unsigned long long user);
 
 #endif

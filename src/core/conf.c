@@ -20,7 +20,8 @@
 #endif
 
 enum ckind {
-	C_STR, C_UINT, C_PORT, C_BOOL, C_DUR, C_SIZE, C_RETRY, C_LOG, C_SMTP
+	C_STR, C_UINT, C_PORT, C_BOOL, C_DUR, C_SIZE, C_RETRY, C_LOG, C_SMTP,
+	C_PORTS, C_COOKIES
 };
 
 struct ckey {
@@ -79,6 +80,9 @@ static const struct ckey ckeys[] = {
 	    31536000000LL, "a duration from 1s to 365d, e.g. 5d" },
 	{ "delivery", "wake_address", C_STR, O(cf_wake_addr), 0, 0,
 	    "host:port of the dispatcher's wake-up socket, or empty" },
+	{ "delivery", "allowed_ports", C_PORTS, O(cf_allowed_ports), 0, 0,
+	    "ports or ranges from 1 to 65535 separated by spaces, at most 32, "
+	    "e.g. 22 2000-2100" },
 
 	{ "ingest", "max_body", C_SIZE, O(cf_max_body), 1024, 1073741824,
 	    "a size from 1KiB to 1GiB, e.g. 1MiB" },
@@ -91,8 +95,15 @@ static const struct ckey ckeys[] = {
 	    "a path" },
 	{ "security", "session_lifetime", C_DUR, O(cf_session_ms), 60000,
 	    2592000000LL, "a duration from 1m to 30d, e.g. 12h" },
+	{ "security", "session_idle", C_DUR, O(cf_session_idle_ms), 60000,
+	    2592000000LL, "a duration from 1m to 30d, e.g. 1h" },
+	{ "security", "secure_cookies", C_COOKIES, O(cf_secure_cookies), 0, 0,
+	    "auto, always or never" },
 	{ "security", "login_max_failures", C_UINT, O(cf_login_max_failures),
 	    1, 1000, "a number from 1 to 1000" },
+	{ "security", "login_max_failures_per_address", C_UINT,
+	    O(cf_login_addr_max_failures), 1, 100000,
+	    "a number from 1 to 100000" },
 	{ "security", "login_lockout", C_DUR, O(cf_login_lockout_ms), 1000,
 	    86400000, "a duration from 1s to 1d, e.g. 15m" },
 
@@ -107,6 +118,14 @@ static const struct ckey ckeys[] = {
 	    2592000000LL, "a duration from 1s to 30d, e.g. 24h" },
 	{ "notify", "admin_url", C_STR, O(cf_admin_url), 0, 0,
 	    "the admin's base URL, e.g. https://hooks.example.com" },
+	{ "limits", "endpoints_per_tenant", C_UINT,
+	    O(cf_endpoints_per_tenant), 0, 1000000,
+	    "a number from 0 (no limit) to 1000000" },
+	{ "limits", "manual_deliveries_per_minute", C_UINT,
+	    O(cf_manual_per_minute), 0, 1000000,
+	    "a number from 0 (no limit) to 1000000" },
+	{ "limits", "ingest_per_second", C_UINT, O(cf_ingest_per_second), 0,
+	    10000000, "a number from 0 (no limit) to 10000000" },
 
 	{ "retention", "days", C_UINT, O(cf_retention_days), 1, 3650,
 	    "a number of days from 1 to 3650" },
@@ -159,7 +178,13 @@ conf_defaults(struct conf *cf)
 	cf->cf_max_batch = 1000;
 	cf->cf_idempotency_ms = 86400000;
 	cf->cf_session_ms = 43200000;
+	cf->cf_session_idle_ms = 3600000;
+	cf->cf_secure_cookies = CONF_COOKIES_AUTO;
 	cf->cf_login_max_failures = 5;
+	cf->cf_login_addr_max_failures = 50;
+	cf->cf_endpoints_per_tenant = 100;
+	cf->cf_manual_per_minute = 10;
+	cf->cf_ingest_per_second = 0;
 	cf->cf_login_lockout_ms = 900000;
 	cf->cf_retention_days = 30;
 	cf->cf_disable_after_ms = 432000000;
@@ -290,6 +315,18 @@ set_key(struct conf *cf, const struct ckey *k, const char *v)
 			return -1;
 		cf->cf_retry_n = cnt;
 		return 0;
+	case C_PORTS:
+		return ng_ports_parse(v, (struct ng_ports *)field);
+	case C_COOKIES:
+		if (strcmp(v, "auto") == 0)
+			*(int *)field = CONF_COOKIES_AUTO;
+		else if (strcmp(v, "always") == 0)
+			*(int *)field = CONF_COOKIES_ALWAYS;
+		else if (strcmp(v, "never") == 0)
+			*(int *)field = CONF_COOKIES_NEVER;
+		else
+			return -1;
+		return 0;
 	case C_LOG:
 		if (log_level_parse(v, &lvl) == -1)
 			return -1;
@@ -343,7 +380,8 @@ conf_load(struct conf *cf, const char *path, char *err, size_t errsz)
 			if (i == sizeof(ckeys) / sizeof(ckeys[0])) {
 				snprintf(err, errsz, "%s:%zu: unknown section "
 				    "[%s]; expected [database], [delivery], "
-				    "[ingest], [security], [retention] or [log]",
+				    "[ingest], [security], [limits], [retention] or "
+				    "[log]",
 				    path, lineno, section);
 				goto out;
 			}

@@ -6,7 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netguard.h"
+
 #define CONF_RETRY_MAX	16
+
+/* [security] secure_cookies: when the session cookie is Secure (and
+ * named with the __Host- prefix). */
+enum conf_cookies {
+	CONF_COOKIES_AUTO = 0,	/* when the request came over HTTPS */
+	CONF_COOKIES_ALWAYS,	/* behind a TLS-terminating proxy */
+	CONF_COOKIES_NEVER	/* plain-http development */
+};
 
 struct conf {
 	char		*cf_path;		/* file it was read from */
@@ -40,6 +50,7 @@ struct conf {
 	long long	 cf_drain_budget_ms;	/* --drain time budget */
 	char		*cf_wake_addr;		/* "127.0.0.1:8799", "" = off */
 	long long	 cf_disable_after_ms;	/* failing this long: disabled */
+	struct ng_ports	 cf_allowed_ports;	/* besides 80, 443, >= 1024 */
 
 	/* [ingest] */
 	size_t		 cf_max_body;
@@ -49,7 +60,10 @@ struct conf {
 	/* [security] */
 	char		*cf_master_key_file;
 	long long	 cf_session_ms;
-	unsigned	 cf_login_max_failures;
+	long long	 cf_session_idle_ms;
+	int		 cf_secure_cookies;	/* enum conf_cookies */
+	unsigned	 cf_login_max_failures;	/* per email and address */
+	unsigned	 cf_login_addr_max_failures;	/* per address */
 	long long	 cf_login_lockout_ms;
 
 	/* [notify] */
@@ -59,6 +73,10 @@ struct conf {
 	char		*cf_smtp_password;
 	long long	 cf_notify_interval_ms;
 	char		*cf_admin_url;		/* base of links, "" none */
+	/* [limits] (0: no limit) */
+	unsigned	 cf_endpoints_per_tenant;
+	unsigned	 cf_manual_per_minute;	/* tests and redelivers */
+	unsigned	 cf_ingest_per_second;	/* per tenant */
 
 	/* [retention] */
 	unsigned	 cf_retention_days;

@@ -302,6 +302,25 @@ delivery_redeliver(struct db *db, unsigned long long tenant,
 	return rc;
 }
 
+enum dl_err
+delivery_endpoint(struct db *db, unsigned long long tenant,
+    unsigned long long id, unsigned long long *endpoint)
+{
+	struct dbres	*r;
+	enum dl_err	 rc = DL_NOTFOUND;
+
+	*endpoint = 0;
+	if (db_query(db, &r, "SELECT endpoint_id FROM deliveries"
+	    " WHERE id = ? AND tenant_id = ?", "uu", id, tenant) == -1)
+		return DL_DB;
+	if (r->r_nrow == 1) {
+		*endpoint = (unsigned long long)dbres_int(r, 0, 0);
+		rc = DL_OK;
+	}
+	dbres_free(r);
+	return rc;
+}
+
 long long
 delivery_pause_endpoint(struct db *db, unsigned long long endpoint)
 {

@@ -113,6 +113,10 @@ enum dl_err	delivery_get(struct db *, unsigned long long tenant,
  * already made stay in the history.  Returns an enum dl_err. */
 int		delivery_redeliver(struct db *, unsigned long long tenant,
 		    unsigned long long id);
+/* The endpoint of the tenant's delivery id (DL_OK), DL_NOTFOUND or
+ * DL_DB. */
+enum dl_err	delivery_endpoint(struct db *, unsigned long long tenant,
+		    unsigned long long id, unsigned long long *endpoint);
 
 /* Bulk recover: the endpoint's deliveries in the given statuses
  * (bit 1 failed, bit 2 dropped) created in [since, until] (DATETIME(3)

@@ -130,7 +130,7 @@ finish(struct db *db, enum ep_err rc)
 }
 
 enum ep_err
-endpoint_create(struct db *db, unsigned long long tenant,
+endpoint_create(struct db *db, unsigned long long tenant, unsigned max,
     const struct endpoint_set *es, unsigned long long *id, char **secret,
     struct ep_fault *fault)
 {
@@ -151,6 +151,31 @@ endpoint_create(struct db *db, unsigned long long tenant,
 	rc = EP_DB;
 	if (db_begin(db) == -1)
 		goto out;
+	/* The tenant's row, locked, makes concurrent creates take turns,
+	 * so the count below cannot be passed by two at once.  (The
+	 * INSERT's foreign key check locks the row too, shared.) */
+	if (max > 0) {
+		struct dbres	*res;
+		long long	 n;
+
+		if (db_query(db, &res, "SELECT id FROM tenants WHERE id = ?"
+		    " FOR UPDATE", "u", tenant) == -1) {
+			rc = finish(db, EP_DB);
+			goto out;
+		}
+		dbres_free(res);
+		if (db_query(db, &res, "SELECT COUNT(*) FROM endpoints"
+		    " WHERE tenant_id = ?", "u", tenant) == -1) {
+			rc = finish(db, EP_DB);
+			goto out;
+		}
+		n = dbres_int(res, 0, 0);
+		dbres_free(res);
+		if (n >= (long long)max) {
+			rc = finish(db, EP_LIMIT);
+			goto out;
+		}
+	}
 	if (db_exec(db, "INSERT INTO endpoints (tenant_id, url, description,"
 	    " enabled, standard_webhooks, secret_sealed, format,"
 	    " pagerduty_key_sealed, headers_sealed) VALUES"

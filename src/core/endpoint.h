@@ -28,7 +28,8 @@ enum ep_err {
 	EP_INVALID,	/* the caller's input: message in err */
 	EP_NOTFOUND,	/* no such endpoint for this tenant */
 	EP_SEAL,	/* the master key is missing: 500 */
-	EP_DB		/* database error: req_db_error */
+	EP_DB,		/* database error: req_db_error */
+	EP_LIMIT	/* the tenant has [limits] endpoints_per_tenant */
 };
 
 /* One condition on the event's data: path "data.priority", op one of
@@ -96,8 +97,9 @@ void	endpoint_set_init(struct endpoint_set *);
 /* One validator per field: 0, or -1 with a message for the tenant that
  * names the field.  Events are checked against the catalog, so that one
  * can also fail with EP_DB. */
-int		endpoint_check_url(const char *, int allow_private, char *err,
-		    size_t errsz);
+struct ng_ports;
+int		endpoint_check_url(const char *, int allow_private,
+		    const struct ng_ports *, char *err, size_t errsz);
 enum ep_err	endpoint_check_events(struct db *, char **, size_t,
 		    char *err, size_t errsz);
 int		endpoint_check_secret(const char *, char *err, size_t errsz);
@@ -143,7 +145,10 @@ struct ep_fault {
  * way (malloc'd), for the one answer that shows it.  What depends on
  * more than one field (a routing key for format pagerduty, a header
  * value to keep) fails with EP_INVALID and *fault says which and why. */
+/* max: the most endpoints a tenant may have (0: no limit), else
+ * EP_LIMIT. */
 enum ep_err	endpoint_create(struct db *, unsigned long long tenant,
+		    unsigned max,
 		    const struct endpoint_set *, unsigned long long *id,
 		    char **secret, struct ep_fault *fault);
 /* Is id the tenant's endpoint (EP_OK, EP_NOTFOUND, EP_DB)?  With lock,

@@ -40,12 +40,13 @@ static const char *const header_refused_prefix[] = {
 };
 
 int
-endpoint_check_url(const char *url, int allow_private, char *err,
-    size_t errsz)
+endpoint_check_url(const char *url, int allow_private,
+    const struct ng_ports *ports, char *err, size_t errsz)
 {
 	char	 why[512];
 
-	if (url_validate_endpoint(url, allow_private, why, sizeof(why)) == 0)
+	if (url_validate_endpoint(url, allow_private, why, sizeof(why)) == 0 &&
+	    url_check_port(url, allow_private, ports, why, sizeof(why)) == 0)
 		return 0;
 	snprintf(err, errsz, "url: %s", why);
 	return -1;

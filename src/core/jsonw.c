@@ -67,6 +67,12 @@ newline(struct buf *b, int depth)
 	int	 i;
 
 	buf_putc(b, '\n');
+	/* Indentation grows with depth, so a deep document would grow by
+	 * its depth times its size: past JW_PRETTY_MAXDEPTH levels lines
+	 * stay at that indentation, and the output is at most about
+	 * 2 * JW_PRETTY_MAXDEPTH + 3 times the input. */
+	if (depth > JW_PRETTY_MAXDEPTH)
+		depth = JW_PRETTY_MAXDEPTH;
 	for (i = 0; i < depth; i++)
 		buf_puts(b, "  ");
 }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netguard.h"
@@ -270,4 +271,53 @@ ng_text_allowed(const char *s, const char **why)
 	if (inet_pton(AF_INET6, s, &a6) == 1)
 		return ng_v6_allowed(a6.s6_addr, why);
 	return -1;
+}
+
+int
+ng_ports_parse(const char *s, struct ng_ports *np)
+{
+	struct ng_ports	 out;
+	const char	*p = s;
+	char		*end;
+	unsigned long	 lo, hi;
+
+	memset(&out, 0, sizeof(out));
+	while (*p != '\0') {
+		if (*p == ' ' || *p == '\t' || *p == ',') {
+			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || out.np_n == NG_PORTS_MAX)
+			return -1;
+		lo = hi = strtoul(p, &end, 10);
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9')
+				return -1;
+			hi = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (lo < 1 || hi > 65535 || lo > hi ||
+		    (*p != '\0' && *p != ' ' && *p != '\t' && *p != ','))
+			return -1;
+		out.np_lo[out.np_n] = (unsigned)lo;
+		out.np_hi[out.np_n] = (unsigned)hi;
+		out.np_n++;
+	}
+	*np = out;
+	return 0;
+}
+
+int
+ng_port_allowed(unsigned port, const struct ng_ports *np)
+{
+	size_t	 i;
+
+	if (port == 80 || port == 443 || (port >= 1024 && port <= 65535))
+		return 1;
+	for (i = 0; np != NULL && i < np->np_n; i++)
+		if (port >= np->np_lo[i] && port <= np->np_hi[i])
+			return 1;
+	return 0;
 }

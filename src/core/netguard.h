@@ -17,4 +17,21 @@ int	ng_addr_allowed(const struct sockaddr *, socklen_t, const char **why);
 /* Same for a textual IPv4 or IPv6 address; -1 if it is not one. */
 int	ng_text_allowed(const char *, const char **why);
 
+/*
+ * Ports a delivery to a public address may use: 80, 443, 1024 and up,
+ * and the operator's [delivery] allowed_ports (so a receiver cannot be
+ * made to talk to SSH, SMTP and the like of some Internet host).
+ */
+#define NG_PORTS_MAX	32
+struct ng_ports {
+	unsigned	 np_lo[NG_PORTS_MAX];
+	unsigned	 np_hi[NG_PORTS_MAX];
+	size_t		 np_n;
+};
+/* "22 2000-2100, 873": up to NG_PORTS_MAX ports or ranges from 1 to
+ * 65535, separated by spaces or commas.  0, or -1 (*np unchanged). */
+int	ng_ports_parse(const char *, struct ng_ports *np);
+/* 1 if port may be connected to on a public address, else 0. */
+int	ng_port_allowed(unsigned port, const struct ng_ports *np);
+
 #endif

@@ -404,3 +404,29 @@ out:
 	url_free(&u);
 	return rc;
 }
+
+int
+url_check_port(const char *s, int allow_private, const struct ng_ports *ports,
+    char *err, size_t errsz)
+{
+	struct url	 u;
+	int		 rc = -1;
+
+	memset(&u, 0, sizeof(u));
+	if (url_parse(s, &u, err, errsz) == -1)
+		goto out;
+	/* The dispatcher lets an allowed private address use any port;
+	 * only an IP literal tells already that it is one. */
+	if (ng_port_allowed(u.u_port, ports) || (allow_private &&
+	    u.u_host_is_ip && ng_text_allowed(u.u_host, NULL) == 0)) {
+		rc = 0;
+		goto out;
+	}
+	url_seterr(err, errsz, "URL port %u is not allowed: use port 80 or "
+	    "443, or a port from 1024 to 65535 (ports below 1024 serve "
+	    "other protocols such as SSH and mail; the operator can allow "
+	    "more with [delivery] allowed_ports)", u.u_port);
+out:
+	url_free(&u);
+	return rc;
+}

@@ -24,4 +24,12 @@ void	url_free(struct url *);
 int	url_validate_endpoint(const char *, int allow_private, char *err,
 	    size_t errsz);
 
+struct ng_ports;
+/* The port rule for a URL that url_validate_endpoint accepted: 80, 443,
+ * 1024 and up, or one of ports (NULL: none); when allow_private is 1 a
+ * private or loopback IP literal may use any port.  0, or -1 with a
+ * message for the tenant in err. */
+int	url_check_port(const char *, int allow_private,
+	    const struct ng_ports *ports, char *err, size_t errsz);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "buf.h"
 #include "claim.h"
 #include "conf.h"
@@ -15,6 +16,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "notice.h"
+#include "quota.h"
 #include "record.h"
 #include "send.h"
 #include "utf8.h"
@@ -754,7 +756,7 @@ record_retention(struct db *db, unsigned days, long long idem_ms)
 {
 	struct dbres	*r;
 	struct buf	 ids;
-	long long	 nd = 0, ne, ni;
+	long long	 nd = 0, ne, ni, nl;
 	int		 rc = -1;
 
 	buf_init(&ids);
@@ -791,13 +793,18 @@ record_retention(struct db *db, unsigned days, long long idem_ms)
 	    " WHERE created_at < NOW(3) - INTERVAL ? MICROSECOND"
 	    " ORDER BY created_at LIMIT 1000", "i", idem_ms * 1000)) == -1)
 		goto out;
+	/* Sign-in counts whose window is over count for nothing, nor do
+	 * quota counters untouched for a day. */
+	if ((nl = account_throttle_purge(db, RETENTION_ROWS)) == -1 ||
+	    quota_purge(db, RETENTION_ROWS) == -1)
+		goto out;
 	if (nd > 0 || ne > 0)
 		log_info("retention: purged %lld deliveries and %lld events "
 		    "older than %u days", nd, ne, days);
 	if (ni > 0)
 		log_info("retention: purged %lld expired idempotency keys", ni);
 	rc = nd >= RETENTION_ROWS || ne >= RETENTION_ROWS ||
-	    ni >= RETENTION_ROWS;
+	    ni >= RETENTION_ROWS || nl >= RETENTION_ROWS;
 out:
 	buf_free(&ids);
 	return rc;

@@ -310,29 +310,50 @@ on_body(char *p, size_t size, size_t n, void *arg)
 /*
  * The SSRF guard.  libcurl asks here for every address it is about to
  * connect to, after DNS, so a name that resolves (or re-resolves) to an
- * internal address is refused before any packet leaves.
+ * internal address is refused before any packet leaves.  A public
+ * address must also be on an allowed port (80, 443, 1024 and up,
+ * [delivery] allowed_ports): an endpoint saved before that rule, or a
+ * name, cannot make us talk to SSH or SMTP somewhere.
  */
 static curl_socket_t
 on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct xfer	*x = arg;
+	const struct conf *cf = x->x_snd->s_cf;
 	const char	*why = "not an Internet connection";
 	char		 host[INET6_ADDRSTRLEN] = "?";
 	const void	*ip = NULL;
+	unsigned	 port = 0;
+	int		 pub = 0;
 
-	if (purpose == CURLSOCKTYPE_IPCXN &&
-	    ng_addr_allowed(&a->addr, (socklen_t)a->addrlen, &why))
-		return socket(a->family, a->socktype | SOCK_CLOEXEC,
-		    a->protocol);
-	if (a->family == AF_INET)
+	if (a->family == AF_INET) {
 		ip = &((const struct sockaddr_in *)(void *)&a->addr)->sin_addr;
-	else if (a->family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in *)(void *)&a->addr)->
+		    sin_port);
+	} else if (a->family == AF_INET6) {
 		ip = &((const struct sockaddr_in6 *)(void *)&a->addr)->
 		    sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)(void *)&a->addr)->
+		    sin6_port);
+	}
+	if (purpose == CURLSOCKTYPE_IPCXN) {
+		pub = ng_addr_allowed(&a->addr, (socklen_t)a->addrlen, &why);
+		if ((pub && ng_port_allowed(port, &cf->cf_allowed_ports)) ||
+		    (!pub && cf->cf_allow_private))
+			return socket(a->family, a->socktype | SOCK_CLOEXEC,
+			    a->protocol);
+	}
 	if (ip != NULL)
 		inet_ntop(a->family, ip, host, sizeof(host));
 	/* The first refusal names the address; curl may try others. */
-	if (x->x_refused[0] == '\0')
+	if (x->x_refused[0] != '\0')
+		return CURL_SOCKET_BAD;
+	if (pub)
+		snprintf(x->x_refused, sizeof(x->x_refused), "refused to "
+		    "connect to %s port %u: ports below 1024 other than 80 "
+		    "and 443 are not allowed ([delivery] allowed_ports)",
+		    host, port);
+	else
 		snprintf(x->x_refused, sizeof(x->x_refused), "refused to "
 		    "connect to %s: %s (allow_private_networks = no)", host,
 		    why);
@@ -367,11 +388,8 @@ set_options(struct sender *s, struct xfer *x)
 	/* No proxy from the environment: the guard must judge the
 	 * receiver's address, not a proxy's. */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	if (!cf->cf_allow_private) {
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
-		    on_open_socket);
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-	}
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 }
 
 static struct xfer *

@@ -29,6 +29,7 @@ void	admin_endpoint_delete_post(struct req *);
 
 /* admin_delivery.c: one delivery, what was sent, its attempts */
 void	admin_delivery_get(struct req *);
+void	admin_delivery_body_get(struct req *);
 void	admin_delivery_redeliver_post(struct req *);
 
 #endif

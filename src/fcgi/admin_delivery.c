@@ -16,19 +16,96 @@
 #include "html.h"
 #include "jsonw.h"
 #include "payload.h"
+#include "quotas.h"
 #include "req.h"
+#include "utf8.h"
 #include "wake.h"
+
+/*
+ * The page is built in memory on every view, so what it shows of a body
+ * is bounded whatever the stored event (max_body may be large): the
+ * exact bytes in full up to BODY_INLINE_MAX, else the first
+ * BODY_HEAD_MAX and a download link; the indented view only up to
+ * PRETTY_MAX (with jw_pretty's bounded indentation it stays a small
+ * multiple of that).
+ */
+#define BODY_INLINE_MAX	(256 * 1024)
+#define BODY_HEAD_MAX	(64 * 1024)
+#define PRETTY_MAX	(64 * 1024)
+
+/* The body this delivery sends (the same bytes whatever the secret; a
+ * PagerDuty routing key masked as the endpoint page shows it): 1 built,
+ * 0 when the event was purged. */
+static int
+body_build(struct req *r, const struct dbres *row, struct payload *pl,
+    struct endpoint *ep)
+{
+	struct payload_src	 ps;
+	char			 err[256];
+
+	memset(&ps, 0, sizeof(ps));
+	memset(pl, 0, sizeof(*pl));
+	memset(ep, 0, sizeof(*ep));
+	ps.ps_delivery = r->r_ids[0];
+	ps.ps_type = dbres_get(row, 0, DC_EVENT);
+	ps.ps_occurred_at = dbres_get(row, 0, DC_OCCURRED_AT);
+	ps.ps_data = dbres_get(row, 0, DC_DATA);
+	ps.ps_data_len = dbres_len(row, 0, DC_DATA);
+	ps.ps_format = dbres_get(row, 0, DC_FORMAT);
+	ps.ps_secret = "";
+	ps.ps_tenant = r->r_tenant;
+	ps.ps_routing_key = "••••";
+	if (ps.ps_format != NULL && strcmp(ps.ps_format, "pagerduty") == 0 &&
+	    endpoint_get(r->r_db, r->r_tenant, (unsigned long long)dbres_int(
+	    row, 0, DC_ENDPOINT_ID), ep) == EP_OK && ep->ep_routing_key != NULL)
+		ps.ps_routing_key = ep->ep_routing_key;
+	return ps.ps_type != NULL && ps.ps_data != NULL &&
+	    payload_build(&ps, pl, err, sizeof(err)) == 0;
+}
+
+static void
+body_section(struct buf *b, struct req *r, const struct payload *pl)
+{
+	struct buf	 pretty;
+	size_t		 len = pl->pl_body.b_len, head;
+
+	buf_puts(b, "<h3>Body (exact bytes)</h3>\n");
+	if (len <= BODY_INLINE_MAX) {
+		buf_puts(b, "<pre><code>");
+		html_escn(b, pl->pl_body.b_data, len);
+		buf_puts(b, "</code></pre>\n");
+	} else {
+		head = utf8_clip_bytes(pl->pl_body.b_data, len, BODY_HEAD_MAX);
+		html_printf(b, "<p class=\"notice\">This body is %zu KiB: the "
+		    "first %zu KiB are shown. <a href=\"/admin/deliveries/"
+		    "%llu/body\" download>Download the whole body</a> (the exact "
+		    "bytes sent).</p>\n<pre><code>", len / 1024, head / 1024,
+		    r->r_ids[0]);
+		html_escn(b, pl->pl_body.b_data, head);
+		buf_puts(b, "</code></pre>\n");
+	}
+	if (len > PRETTY_MAX) {
+		html_printf(b, "<p>The indented view is shown for bodies up to "
+		    "%d KiB; this one is %zu KiB.</p>\n", PRETTY_MAX / 1024,
+		    len / 1024);
+		return;
+	}
+	buf_init(&pretty);
+	jw_pretty(&pretty, pl->pl_body.b_data, len);
+	buf_puts(b, "<details><summary>Body, indented</summary><pre><code>");
+	html_escn(b, pretty.b_data, pretty.b_len);
+	buf_puts(b, "</code></pre></details>\n");
+	buf_free(&pretty);
+}
 
 void
 admin_delivery_get(struct req *r)
 {
 	struct dbres		*row = NULL, *att = NULL;
-	struct payload_src	 ps;
 	struct payload		 pl;
 	struct endpoint		 ep;
-	struct buf		 b, pretty;
-	const char		*st, *v, *hdrs = NULL;
-	char			 err[256];
+	struct buf		 b;
+	const char		*st, *v, *hdrs = NULL, *ps_type, *occurred;
 	size_t			 i;
 	int			 built;
 
@@ -45,29 +122,11 @@ admin_delivery_get(struct req *r)
 	}
 	/* The body does not depend on the secret, only the signatures do;
 	 * the signatures actually sent are in each attempt's headers. */
-	memset(&ps, 0, sizeof(ps));
-	memset(&pl, 0, sizeof(pl));
-	ps.ps_delivery = r->r_ids[0];
-	ps.ps_type = dbres_get(row, 0, DC_EVENT);
-	ps.ps_occurred_at = dbres_get(row, 0, DC_OCCURRED_AT);
-	ps.ps_data = dbres_get(row, 0, DC_DATA);
-	ps.ps_data_len = dbres_len(row, 0, DC_DATA);
-	ps.ps_format = dbres_get(row, 0, DC_FORMAT);
-	ps.ps_secret = "";
-	ps.ps_tenant = r->r_tenant;
-	/* A PagerDuty body carries the routing key: shown masked, as the
-	 * endpoint page shows it. */
-	memset(&ep, 0, sizeof(ep));
-	ps.ps_routing_key = "••••";
-	if (ps.ps_format != NULL && strcmp(ps.ps_format, "pagerduty") == 0 &&
-	    endpoint_get(r->r_db, r->r_tenant, (unsigned long long)dbres_int(
-	    row, 0, DC_ENDPOINT_ID), &ep) == EP_OK && ep.ep_routing_key != NULL)
-		ps.ps_routing_key = ep.ep_routing_key;
-	built = ps.ps_type != NULL && ps.ps_data != NULL &&
-	    payload_build(&ps, &pl, err, sizeof(err)) == 0;
+	built = body_build(r, row, &pl, &ep);
+	ps_type = dbres_get(row, 0, DC_EVENT);
+	occurred = dbres_get(row, 0, DC_OCCURRED_AT);
 
 	buf_init(&b);
-	buf_init(&pretty);
 	html_begin(&b, r, "Delivery");
 	st = dbres_get(row, 0, DC_STATUS);
 	html_printf(&b, "<p><a href=\"/admin/webhooks/%s\">← Back to the "
@@ -87,9 +146,9 @@ admin_delivery_get(struct req *r)
 	html_printf(&b, "<div class=\"card\"><dl>\n<dt>Event</dt><dd><code>%s"
 	    "</code> (event %s, occurred %s)</dd>\n<dt>Status</dt><dd><span "
 	    "class=\"status status-%s\">%s</span></dd>\n<dt>Attempts</dt><dd>"
-	    "%s</dd>\n", ps.ps_type ? ps.ps_type : "(purged)",
-	    dbres_get(row, 0, DC_EVENT_ID), ps.ps_occurred_at ?
-	    ps.ps_occurred_at : "—", st, st, dbres_get(row, 0, DC_ATTEMPTS));
+	    "%s</dd>\n", ps_type ? ps_type : "(purged)",
+	    dbres_get(row, 0, DC_EVENT_ID), occurred ? occurred : "—", st, st,
+	    dbres_get(row, 0, DC_ATTEMPTS));
 	if (dbres_get(row, 0, DC_NEXT_ATTEMPT_AT) != NULL)
 		html_printf(&b, "<dt>Next attempt</dt><dd>%s</dd>\n",
 		    dbres_get(row, 0, DC_NEXT_ATTEMPT_AT));
@@ -110,15 +169,9 @@ admin_delivery_get(struct req *r)
 	} else
 		buf_puts(&b, "<p>Not sent yet: the headers appear with the first "
 		    "attempt.</p>\n");
-	if (built) {
-		buf_puts(&b, "<h3>Body (exact bytes)</h3>\n<pre><code>");
-		html_escn(&b, pl.pl_body.b_data, pl.pl_body.b_len);
-		buf_puts(&b, "</code></pre>\n<details><summary>Body, "
-		    "indented</summary><pre><code>");
-		jw_pretty(&pretty, pl.pl_body.b_data, pl.pl_body.b_len);
-		html_escn(&b, pretty.b_data, pretty.b_len);
-		buf_puts(&b, "</code></pre></details>\n");
-	} else
+	if (built)
+		body_section(&b, r, &pl);
+	else
 		buf_puts(&b, "<p>The event's data was purged after the "
 		    "retention period.</p>\n");
 	buf_puts(&b, "</section>\n<section><h2>Attempts</h2>\n");
@@ -150,7 +203,42 @@ admin_delivery_get(struct req *r)
 	html_end(&b);
 	html_send(r, 200, &b);
 	buf_free(&b);
-	buf_free(&pretty);
+	payload_free(&pl);
+	endpoint_free(&ep);
+	dbres_free(row);
+	dbres_free(att);
+}
+
+/* The exact body, as a download: the page shows large ones in part. */
+void
+admin_delivery_body_get(struct req *r)
+{
+	struct dbres	*row = NULL, *att = NULL;
+	struct payload	 pl;
+	struct endpoint	 ep;
+	char		 disp[96];
+
+	switch (delivery_get(r->r_db, r->r_tenant, r->r_ids[0], &row, &att)) {
+	case DL_OK:
+		break;
+	case DL_NOTFOUND:
+		html_error(r, 404, "There is no such delivery.");
+		return;
+	default:
+		html_error(r, 503, "The database is unreachable; try again in "
+		    "a moment.");
+		return;
+	}
+	if (body_build(r, row, &pl, &ep)) {
+		snprintf(disp, sizeof(disp), "attachment; filename=\"delivery-"
+		    "%llu.json\"", r->r_ids[0]);
+		req_add_header(r, "Content-Disposition", disp);
+		req_add_header(r, "X-Content-Type-Options", "nosniff");
+		req_respond(r, 200, "application/json", pl.pl_body.b_data,
+		    pl.pl_body.b_len);
+	} else
+		html_error(r, 404, "The event's data was purged after the "
+		    "retention period.");
 	payload_free(&pl);
 	endpoint_free(&ep);
 	dbres_free(row);
@@ -160,8 +248,22 @@ admin_delivery_get(struct req *r)
 void
 admin_delivery_redeliver_post(struct req *r)
 {
-	char	 loc[96];
+	char			 loc[96];
+	unsigned long long	 ep;
 
+	switch (delivery_endpoint(r->r_db, r->r_tenant, r->r_ids[0], &ep)) {
+	case DL_OK:
+		break;
+	case DL_NOTFOUND:
+		html_error(r, 404, "There is no such delivery.");
+		return;
+	default:
+		html_error(r, 503, "The database is unreachable; nothing was "
+		    "changed. Try again in a moment.");
+		return;
+	}
+	if (!quotas_manual(r, ep, 1))
+		return;
 	switch (delivery_redeliver(r->r_db, r->r_tenant, r->r_ids[0])) {
 	case DL_OK:
 		wake_send(r->r_cf);

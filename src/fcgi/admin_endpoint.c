@@ -18,6 +18,7 @@
 #include "emit.h"
 #include "endpoint.h"
 #include "html.h"
+#include "quotas.h"
 #include "req.h"
 #include "util.h"
 #include "wake.h"
@@ -556,6 +557,14 @@ admin_endpoint_test_post(struct req *r)
 	char			 err[256], sent[101], loc[256], *type;
 	enum ep_err		 e;
 
+	/* Owned first: the quota counts only this tenant's endpoints. */
+	if ((e = endpoint_owned(r->r_db, r->r_tenant, r->r_ids[0], 0)) !=
+	    EP_OK) {
+		after_action(r, e, "test");
+		return;
+	}
+	if (!quotas_manual(r, r->r_ids[0], 1))
+		return;
 	type = req_form_get(r->r_body, r->r_bodylen, "event");
 	e = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], type != NULL &&
 	    *type != '\0' ? type : NULL, &eid, &did, sent, err, sizeof(err));

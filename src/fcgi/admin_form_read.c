@@ -265,7 +265,7 @@ read_form(struct req *r, struct epform *f, int creating)
 		    "pro");
 		bad = 1;
 	} else if (endpoint_check_url(f->f_url, r->r_cf->cf_allow_private,
-	    err, sizeof(err)) == -1) {
+	    &r->r_cf->cf_allowed_ports, err, sizeof(err)) == -1) {
 		field_msg(f->f_err_url, sizeof(f->f_err_url), err);
 		bad = 1;
 	}

@@ -71,10 +71,19 @@ admin_webhooks_create_post(struct req *r)
 		goto out;
 	}
 	form_to_set(&f, &es, 1);
-	if ((e = endpoint_create(r->r_db, r->r_tenant, &es, &id, &secret,
+	if ((e = endpoint_create(r->r_db, r->r_tenant,
+	    r->r_cf->cf_endpoints_per_tenant, &es, &id, &secret,
 	    &fault)) == EP_INVALID) {
 		model_msg(&f, &fault);
 		form_page(r, 422, 0, &f, NULL);
+		goto out;
+	}
+	if (e == EP_LIMIT) {
+		snprintf(f.f_err_form, sizeof(f.f_err_form), "This tenant "
+		    "already has %u endpoints, the most it may have. Delete one "
+		    "it no longer needs, or ask the operator to raise [limits] "
+		    "endpoints_per_tenant.", r->r_cf->cf_endpoints_per_tenant);
+		form_page(r, 409, 0, &f, NULL);
 		goto out;
 	}
 	if (e != EP_OK) {

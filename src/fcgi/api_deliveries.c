@@ -11,6 +11,7 @@
 #include "emit.h"
 #include "endpoint.h"
 #include "jsonw.h"
+#include "quotas.h"
 #include "req.h"
 #include "routes.h"
 #include "wake.h"
@@ -190,9 +191,17 @@ api_delivery_get(struct req *r)
 void
 api_delivery_redeliver(struct req *r)
 {
-	struct buf	 b;
-	int		 rc;
+	struct buf		 b;
+	unsigned long long	 ep;
+	int			 rc;
 
+	if ((rc = delivery_endpoint(r->r_db, r->r_tenant, r->r_ids[0], &ep)) !=
+	    DL_OK) {
+		dl_error(r, (enum dl_err)rc, "delivery");
+		return;
+	}
+	if (!quotas_manual(r, ep, 0))
+		return;
 	if ((rc = delivery_redeliver(r->r_db, r->r_tenant, r->r_ids[0])) !=
 	    DL_OK) {
 		dl_error(r, (enum dl_err)rc, "delivery");

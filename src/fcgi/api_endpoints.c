@@ -14,6 +14,7 @@
 #include "endpoint.h"
 #include "json.h"
 #include "jsonw.h"
+#include "quotas.h"
 #include "req.h"
 #include "routes.h"
 #include "utf8.h"
@@ -88,6 +89,12 @@ ep_error(struct req *r, enum ep_err rc, const char *code, const char *err)
 	case EP_NOTFOUND:
 		req_json_error(r, 404, "not_found", "endpoint %llu does not "
 		    "exist", r->r_ids[0]);
+		break;
+	case EP_LIMIT:
+		req_json_error(r, 409, "endpoint_limit_reached", "this tenant "
+		    "already has %u endpoints, the most it may have; delete one "
+		    "it no longer needs, or ask the operator to raise [limits] "
+		    "endpoints_per_tenant", r->r_cf->cf_endpoints_per_tenant);
 		break;
 	case EP_SEAL:
 		req_json_error(r, 500, "secret_storage_unavailable", "endpoint "
@@ -346,7 +353,8 @@ check_in(struct req *r, struct ep_in *in, int create)
 		return -1;
 	}
 	if (in->in_url != NULL && endpoint_check_url(in->in_url,
-	    r->r_cf->cf_allow_private, err, sizeof(err)) == -1) {
+	    r->r_cf->cf_allow_private, &r->r_cf->cf_allowed_ports, err,
+	    sizeof(err)) == -1) {
 		req_json_error(r, 422, "invalid_url", "%s", err);
 		return -1;
 	}
@@ -540,7 +548,8 @@ api_endpoints_create(struct req *r)
 
 	if (read_in(r, &doc, &in, 1) == -1)
 		return;
-	if ((rc = endpoint_create(r->r_db, r->r_tenant, &in.in_set, &id,
+	if ((rc = endpoint_create(r->r_db, r->r_tenant,
+	    r->r_cf->cf_endpoints_per_tenant, &in.in_set, &id,
 	    &secret, &fault)) != EP_OK)
 		ep_error(r, rc, fault.ef_code, fault.ef_msg);
 	else {
@@ -629,6 +638,14 @@ api_endpoint_test(struct req *r)
 			goto out;
 		}
 	}
+	/* Counted once the endpoint is known to be this tenant's. */
+	if ((rc = endpoint_owned(r->r_db, r->r_tenant, r->r_ids[0], 0)) !=
+	    EP_OK) {
+		ep_error(r, rc, NULL, NULL);
+		goto out;
+	}
+	if (!quotas_manual(r, r->r_ids[0], 0))
+		goto out;
 	if ((rc = endpoint_test(r->r_db, r->r_tenant, r->r_ids[0], type,
 	    &eid, &did, sent, err, sizeof(err))) != EP_OK) {
 		ep_error(r, rc, "unknown_event_type", err);

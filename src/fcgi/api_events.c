@@ -14,6 +14,7 @@
 #include "json.h"
 #include "jsonw.h"
 #include "log.h"
+#include "quotas.h"
 #include "req.h"
 #include "routes.h"
 #include "wake.h"
@@ -410,6 +411,8 @@ api_events_post(struct req *r)
 		    "characters, such as a UUID", IDEM_KEY_MAX);
 		return;
 	}
+	if (!quotas_ingest(r))
+		return;
 	if (api_body(r, &doc, 0) == -1)
 		return;
 	batch = doc.d_tok[0].t_type == JSON_ARRAY;

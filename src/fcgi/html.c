@@ -68,6 +68,9 @@ html_printf(struct buf *b, const char *fmt, ...)
 		} else if (strncmp(p, "llu", 3) == 0) {
 			buf_printf(b, "%llu", va_arg(ap, unsigned long long));
 			p += 2;
+		} else if (strncmp(p, "zu", 2) == 0) {
+			buf_printf(b, "%zu", va_arg(ap, size_t));
+			p += 1;
 		} else if (*p == '%')
 			buf_putc(b, '%');
 		else
@@ -104,7 +107,13 @@ html_begin(struct buf *b, struct req *r, const char *title)
 		    "action=\"/admin/logout\">");
 		html_csrf(b, r);
 		buf_puts(b, "<button type=\"submit\" class=\"link\">Sign out"
-		    "</button></form>\n");
+		    "</button></form>\n"
+		    "<form class=\"logout\" method=\"post\" "
+		    "action=\"/admin/logout-everywhere\">");
+		html_csrf(b, r);
+		buf_puts(b, "<button type=\"submit\" class=\"link\" title=\""
+		    "End your sessions on every device and browser\">Sign out "
+		    "everywhere</button></form>\n");
 	}
 	buf_puts(b, "</header>\n<main>\n");
 }

@@ -11,8 +11,10 @@ struct req;
 void	html_esc(struct buf *, const char *);
 void	html_escn(struct buf *, const char *, size_t);
 /* printf for markup where every %s argument is escaped: use "%s" for
- * values and keep markup in the format string. */
-void	html_printf(struct buf *, const char *, ...);
+ * values and keep markup in the format string.  Conversions: %s, %d,
+ * %lld, %llu, %zu and %%; the attribute lets the compiler check them. */
+void	html_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* <!doctype html> ... <main>; nav shows the signed-in state. */
 void	html_begin(struct buf *, struct req *, const char *title);

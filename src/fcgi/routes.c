@@ -37,6 +37,8 @@ const struct route routes[] = {
 	{ "GET", "/admin/login", AUTH_NONE, admin_login_get },
 	{ "POST", "/admin/login", AUTH_NONE, admin_login_post },
 	{ "POST", "/admin/logout", AUTH_SESSION, admin_logout_post },
+	{ "POST", "/admin/logout-everywhere", AUTH_SESSION,
+	    admin_logout_everywhere_post },
 	{ "GET", "/admin/webhooks/event-catalog", AUTH_SESSION,
 	    admin_catalog_get },
 	{ "GET", "/admin/webhooks", AUTH_SESSION, admin_webhooks_list_get },
@@ -64,6 +66,8 @@ const struct route routes[] = {
 	{ "POST", "/admin/webhooks/:id/delete", AUTH_SESSION,
 	    admin_endpoint_delete_post },
 	{ "GET", "/admin/deliveries/:id", AUTH_SESSION, admin_delivery_get },
+	{ "GET", "/admin/deliveries/:id/body", AUTH_SESSION,
+	    admin_delivery_body_get },
 	{ "POST", "/admin/deliveries/:id/redeliver", AUTH_SESSION,
 	    admin_delivery_redeliver_post },
 

@@ -65,17 +65,49 @@ same_origin(const struct req *r)
 	return strcmp(p + 3, host) == 0;
 }
 
+/*
+ * Is the session cookie Secure?  "auto" trusts the FastCGI HTTPS
+ * parameter, which a web server behind a TLS-terminating proxy does not
+ * set: such sites say "always".  A Secure cookie carries the __Host-
+ * prefix, so a browser takes it only from HTTPS, for this host alone
+ * (no Domain) and the whole site (Path=/).
+ */
+static int
+cookie_secure(const struct req *r)
+{
+	switch (r->r_cf->cf_secure_cookies) {
+	case CONF_COOKIES_ALWAYS:
+		return 1;
+	case CONF_COOKIES_NEVER:
+		return 0;
+	default:
+		return r->r_https;
+	}
+}
+
 static void
 set_cookie(struct req *r, const char *value, long long max_age)
 {
 	struct buf	 c;
 
 	buf_init(&c);
-	buf_printf(&c, "%s=%s; Path=/admin; Max-Age=%lld; HttpOnly; "
-	    "SameSite=Lax%s", SESSION_COOKIE, value, max_age,
-	    r->r_https ? "; Secure" : "");
+	if (cookie_secure(r))
+		buf_printf(&c, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; "
+		    "SameSite=Lax; Secure", SESSION_COOKIE_SECURE, value,
+		    max_age);
+	else
+		buf_printf(&c, "%s=%s; Path=/admin; Max-Age=%lld; HttpOnly; "
+		    "SameSite=Lax", SESSION_COOKIE, value, max_age);
 	req_add_header(r, "Set-Cookie", buf_cstr(&c));
 	buf_free(&c);
+}
+
+/* The session token from the cookie this configuration sets. */
+static int
+session_token(const struct req *r, char *out, size_t outsz)
+{
+	return cookie_get(r, cookie_secure(r) ? SESSION_COOKIE_SECURE :
+	    SESSION_COOKIE, out, outsz);
 }
 
 int
@@ -85,9 +117,10 @@ wh_auth_session(struct req *r)
 	struct account_session	 s;
 	int			 rc = -1;
 
-	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == -1)
+	if (session_token(r, tok, sizeof(tok)) == -1)
 		goto login;
-	switch (account_session_find(r->r_db, tok, &s)) {
+	switch (account_session_find(r->r_db, tok, r->r_cf->cf_session_idle_ms,
+	    &s)) {
 	case -1:
 		html_error(r, 503, "The database is unreachable; try again in "
 		    "a moment.");
@@ -122,7 +155,8 @@ out:
 }
 
 static void
-login_form(struct req *r, int status, const char *email, const char *msg)
+login_page(struct req *r, int status, const char *email, const char *msg,
+    const char *notice)
 {
 	struct buf	 b;
 	char		 mac[65], token[96], ts[24];
@@ -140,6 +174,9 @@ login_form(struct req *r, int status, const char *email, const char *msg)
 	if (msg != NULL)
 		html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n",
 		    msg);
+	if (notice != NULL)
+		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n",
+		    notice);
 	html_printf(&b, "<form method=\"post\" action=\"/admin/login\">\n"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
 	    "<label for=\"email\">Email</label>\n"
@@ -155,10 +192,21 @@ login_form(struct req *r, int status, const char *email, const char *msg)
 	buf_free(&b);
 }
 
+static void
+login_form(struct req *r, int status, const char *email, const char *msg)
+{
+	login_page(r, status, email, msg, NULL);
+}
+
 void
 admin_login_get(struct req *r)
 {
-	login_form(r, 200, NULL, NULL);
+	char	*done = req_form_get(r->r_query, strlen(r->r_query), "done");
+
+	login_page(r, 200, NULL, NULL, done != NULL &&
+	    strcmp(done, "signed-out-everywhere") == 0 ? "You are signed out "
+	    "on every device and browser." : NULL);
+	free(done);
 }
 
 static int
@@ -182,14 +230,35 @@ login_token_ok(const char *tok)
 	return util_ct_streq(mac, dot + 1);
 }
 
+/* "try again in 3 minutes" */
+static void
+login_locked(struct req *r, const char *email, const char *what,
+    long long left_ms)
+{
+	char		 msg[256], ra[24];
+	long long	 min = (left_ms + 59999) / 60000;
+
+	if (min < 1)
+		min = 1;
+	snprintf(ra, sizeof(ra), "%lld", left_ms > 0 ? (left_ms + 999) / 1000 :
+	    1);
+	snprintf(msg, sizeof(msg), "Too many wrong passwords %s. Sign-in is "
+	    "locked; try again in %lld minute%s.", what, min,
+	    min == 1 ? "" : "s");
+	req_add_header(r, "Retry-After", ra);
+	login_form(r, 429, email, msg);
+}
+
 void
 admin_login_post(struct req *r)
 {
 	const struct conf *cf = r->r_cf;
 	char		*email = NULL, *pw = NULL, *csrf = NULL;
-	char		*tok = NULL, *csrftok = NULL;
-	long long	 failures = 0, locked_ms = 0;
+	char		*tok = NULL, *csrftok = NULL, addr[46];
+	const char	*ra;
+	long long	 failures = 0, left_ms = 0;
 	unsigned long long user = 0, tenant = 0;
+	struct account_limits lim;
 	int		 ok = 0;
 
 	if (req_read_body(r) == -1)
@@ -207,36 +276,52 @@ admin_login_post(struct req *r)
 		login_form(r, 400, email, "Enter your email and password.");
 		goto out;
 	}
-	if (account_throttle_get(r->r_db, email, &failures, &locked_ms) == -1)
-		goto dberr;
-	if (locked_ms > 0) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "Too many wrong passwords. This "
-		    "account is locked; try again in %lld minute%s.",
-		    (locked_ms + 59999) / 60000,
-		    (locked_ms + 59999) / 60000 == 1 ? "" : "s");
-		login_form(r, 429, email, msg);
+	/* The client address as the web server saw it.  Behind a proxy the
+	 * web server must set it from X-Forwarded-For (mod_remoteip,
+	 * mod_extforward); a header a client can write is never trusted
+	 * here. */
+	ra = req_param(r, "REMOTE_ADDR");
+	account_addr_key(ra, addr, sizeof(addr));
+	lim.al_pair_max = cf->cf_login_max_failures;
+	lim.al_addr_max = cf->cf_login_addr_max_failures;
+	lim.al_window_ms = cf->cf_login_lockout_ms;
+	switch (account_throttle_claim(r->r_db, email, addr, &lim, &failures,
+	    &left_ms)) {
+	case ACCOUNT_CLAIMED:
+		break;
+	case ACCOUNT_LOCKED_PAIR:
+		log_warn("sign-in refused for %s from %s: locked", email, addr);
+		login_locked(r, email, "for this account from your network",
+		    left_ms);
 		goto out;
+	case ACCOUNT_LOCKED_ADDR:
+		log_warn("sign-in refused from %s: address locked", addr);
+		login_locked(r, email, "from your network", left_ms);
+		goto out;
+	default:
+		goto dberr;
 	}
 	if ((ok = account_verify(r->r_db, email, pw, &user, &tenant)) == -1)
 		goto dberr;
 	if (!ok) {
-		failures++;
-		if (account_throttle_fail(r->r_db, email,
-		    cf->cf_login_max_failures, cf->cf_login_lockout_ms) == -1)
-			goto dberr;
+		/* One line per password checked, so the work the throttle
+		 * allowed can be counted. */
+		log_info("sign-in: wrong password for %s from %s (%lld of %u)",
+		    email, addr, failures, cf->cf_login_max_failures);
 		/* Slow down guessing: a quarter second per recent failure. */
 		util_sleep_ms(failures * 250 > 2000 ? 2000 :
 		    (long)failures * 250);
 		login_form(r, 401, email, "Wrong email or password.");
 		goto out;
 	}
-	account_throttle_clear(r->r_db, email);
+	account_throttle_refund(r->r_db, email, addr);
+	/* Counts whose window is over: a few at each sign-in, the rest by
+	 * the dispatchers' retention. */
+	(void)account_throttle_purge(r->r_db, 100);
 	if (account_session_open(r->r_db, user, tenant, cf->cf_session_ms,
-	    &tok, &csrftok) == -1)
+	    cf->cf_session_idle_ms, &tok, &csrftok) == -1)
 		goto dberr;
-	log_info("user %llu signed in", user);
+	log_info("user %llu signed in from %s", user, addr);
 	set_cookie(r, tok, cf->cf_session_ms / 1000);
 	req_redirect(r, "/admin/webhooks");
 	goto out;
@@ -259,8 +344,25 @@ admin_logout_post(struct req *r)
 	char		 tok[128];
 
 	/* wh_auth_session has checked the session and the CSRF token. */
-	if (cookie_get(r, SESSION_COOKIE, tok, sizeof(tok)) == 0)
+	if (session_token(r, tok, sizeof(tok)) == 0)
 		account_session_close(r->r_db, tok);
 	set_cookie(r, "", 0);
 	req_redirect(r, "/admin/login");
+}
+
+void
+admin_logout_everywhere_post(struct req *r)
+{
+	long long	 n;
+
+	/* wh_auth_session has checked the session and the CSRF token. */
+	if ((n = account_session_close_all(r->r_db, r->r_user)) == -1) {
+		html_error(r, 503, "The database is unreachable; no session "
+		    "was ended. Try again in a moment.");
+		return;
+	}
+	log_info("user %llu signed out everywhere (%lld sessions)", r->r_user,
+	    n);
+	set_cookie(r, "", 0);
+	req_redirect(r, "/admin/login?done=signed-out-everywhere");
 }

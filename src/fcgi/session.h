@@ -5,7 +5,12 @@
 
 struct req;
 
+/* Over plain HTTP "mp_session"; when the cookie is Secure
+ * ([security] secure_cookies) "__Host-mp_session", which browsers accept
+ * only from a secure origin, with Path=/ and no Domain, so no other
+ * host or plain-http page can plant or shadow it. */
 #define SESSION_COOKIE	"mp_session"
+#define SESSION_COOKIE_SECURE	"__Host-mp_session"
 
 /* For AUTH_SESSION routes: sets r_user, r_tenant and r_csrf, or answers
  * (redirect to the login page, 403 on a bad CSRF token) and returns -1.
@@ -15,5 +20,7 @@ int	wh_auth_session(struct req *);
 void	admin_login_get(struct req *);
 void	admin_login_post(struct req *);
 void	admin_logout_post(struct req *);
+/* "Sign out everywhere": every session of the signed-in user ends. */
+void	admin_logout_everywhere_post(struct req *);
 
 #endif

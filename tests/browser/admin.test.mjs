@@ -203,10 +203,32 @@ try {
     'deleting after confirmation removes the endpoint');
 
   // Sign out.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   check(page.url().endsWith('/admin/login'), 'Sign out returns to the sign-in page');
   await page.goto(BASE + '/admin/webhooks');
   check(page.url().endsWith('/admin/login'), 'after signing out the pages need a new sign-in');
+
+  // Sign out everywhere: a sign-in in another browser ends too.
+  const signIn = async (pg) => {
+    await pg.goto(BASE + '/admin/login');
+    await pg.getByLabel('Email').fill(email);
+    await pg.getByLabel('Password').fill(password);
+    await pg.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const other = await browser.newContext({ javaScriptEnabled: false });
+  const p4 = await other.newPage();
+  await signIn(p4);
+  await signIn(page);
+  check(page.url().endsWith('/admin/webhooks') && p4.url().endsWith('/admin/webhooks'),
+    'signed in in two browsers');
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  check(page.url().includes('/admin/login') &&
+    await page.getByText('You are signed out on every device and browser.').isVisible(),
+  'Sign out everywhere returns to the sign-in page and says so', page.url());
+  await shot('13-signed-out-everywhere');
+  await p4.goto(BASE + '/admin/webhooks');
+  check(p4.url().endsWith('/admin/login'), 'after Sign out everywhere the other browser must sign in again');
+  await other.close();
   await context.close();
 } catch (e) {
   check(false, 'the browser walk completed', e && e.stack);

@@ -70,10 +70,14 @@ class Response:
         return "<%d %r>" % (self.status, self.body[:300])
 
 
-def http_request(base, method, path, body=None, headers=None, timeout=30):
-    """One request; body may be bytes, str or a JSON-able object."""
+def http_request(base, method, path, body=None, headers=None, timeout=30, source=None):
+    """One request; body may be bytes, str or a JSON-able object.  source:
+    the client's address, another loopback address such as 127.0.0.2 (on
+    Linux all of 127.0.0.0/8 is loopback), which the web server passes on
+    as REMOTE_ADDR."""
     u = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     hdrs = dict(headers or {})
     if body is not None and not isinstance(body, (bytes, str)):
         body = json.dumps(body)
@@ -282,7 +286,8 @@ class Lighttpd:
     """An extra lighttpd serving webhooks.fcgi with its own config, for
     tests that need other settings (allow_private_networks = no, ...)."""
 
-    def __init__(self, config):
+    def __init__(self, config, extra=""):
+        """extra: lighttpd configuration placed before the include."""
         self.port = free_port()
         self.dir = os.path.join(RUN, "lighttpd-%d" % self.port)
         os.makedirs(self.dir, exist_ok=True)
@@ -297,8 +302,9 @@ var.webhooks_www = "%(www)s"
 var.webhooks_config = "%(config)s"
 var.webhooks_socket = "%(dir)s/fcgi.sock"
 var.webhooks_procs = 1
+%(extra)s
 include "%(top)s/apache/lighttpd-webhooks.conf"
-""" % {"www": os.path.join(TOP, "www"), "port": self.port, "dir": self.dir,
+""" % {"extra": extra, "www": os.path.join(TOP, "www"), "port": self.port, "dir": self.dir,
        "fcgi": os.path.join(BIN, "webhooks.fcgi"), "config": config, "top": TOP})
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
         # webhooks.fcgi's log: lighttpd hands its processes its stderr.

@@ -48,6 +48,25 @@ main(void)
 		{ "[database]\nuser = u\n", "needs at least 'user' and 'name'" },
 		{ MIN "[log]\nlevel = loud\n", "expected error, warning, info" },
 		{ MIN "[delivery]\nuser_agent = a\rb\n", ":5: control character" },
+		{ MIN "[delivery]\nallowed_ports = 22 ssh\n",
+		    ":5: bad value for 'allowed_ports' in [delivery]: expected "
+		    "ports or ranges" },
+		{ MIN "[delivery]\nallowed_ports = 0\n", "'allowed_ports'" },
+		{ MIN "[delivery]\nallowed_ports = 70000\n", "'allowed_ports'" },
+		{ MIN "[delivery]\nallowed_ports = 30-20\n", "'allowed_ports'" },
+		{ MIN "[delivery]\nallowed_ports = 22-\n", "'allowed_ports'" },
+		{ MIN "[security]\nsecure_cookies = yes\n",
+		    ":5: bad value for 'secure_cookies' in [security]: expected "
+		    "auto, always or never" },
+		{ MIN "[security]\nsession_idle = 10s\n",
+		    "bad value for 'session_idle'" },
+		{ MIN "[security]\nlogin_max_failures_per_address = 0\n",
+		    "bad value for 'login_max_failures_per_address'" },
+		{ MIN "[limits]\nendpoints_per_tenant = -1\n",
+		    ":5: bad value for 'endpoints_per_tenant' in [limits]" },
+		{ MIN "[limits]\ningest_per_second = lots\n",
+		    "bad value for 'ingest_per_second'" },
+		{ MIN "[limits]\nnosuch = 1\n", "unknown key 'nosuch' in [limits]" },
 		{ MIN "[delivery]\nretry_schedule = 1s 1s 1s 1s 1s 1s 1s 1s 1s "
 		    "1s 1s 1s 1s 1s 1s 1s 1s\n", "bad value for 'retry_schedule'" },
 	};
@@ -94,6 +113,36 @@ main(void)
 		    "defaults match DESIGN.md");
 		T_CHECK(strcmp(cf.cf_db_host, "127.0.0.1") == 0,
 		    "host defaults to 127.0.0.1");
+		T_CHECK(cf.cf_allowed_ports.np_n == 0 &&
+		    cf.cf_session_idle_ms == 3600000 &&
+		    cf.cf_secure_cookies == CONF_COOKIES_AUTO &&
+		    cf.cf_login_addr_max_failures == 50,
+		    "hardening defaults: no extra ports, 1h idle, auto cookies, "
+		    "50 failures per address");
+		T_CHECK(cf.cf_endpoints_per_tenant == 100 &&
+		    cf.cf_manual_per_minute == 10 &&
+		    cf.cf_ingest_per_second == 0,
+		    "limits default to 100 endpoints, 10 manual sends a minute, "
+		    "ingest unlimited");
+		conf_free(&cf);
+	}
+
+	rc = load(MIN "[delivery]\nallowed_ports = 22, 2000-2100 873\n"
+	    "[security]\nsecure_cookies = always\nsession_idle = 30m\n"
+	    "[limits]\nendpoints_per_tenant = 0\ningest_per_second = 50\n",
+	    &cf, err, sizeof(err));
+	T_CHECK(rc == 0, "hardening keys load (%s)", rc ? err : "ok");
+	if (rc == 0) {
+		T_CHECK(cf.cf_allowed_ports.np_n == 3 &&
+		    cf.cf_allowed_ports.np_lo[1] == 2000 &&
+		    cf.cf_allowed_ports.np_hi[1] == 2100 &&
+		    cf.cf_allowed_ports.np_lo[2] == 873,
+		    "allowed_ports: ports and ranges, spaces or commas");
+		T_CHECK(cf.cf_secure_cookies == CONF_COOKIES_ALWAYS &&
+		    cf.cf_session_idle_ms == 1800000 &&
+		    cf.cf_endpoints_per_tenant == 0 &&
+		    cf.cf_ingest_per_second == 50,
+		    "secure_cookies, session_idle and [limits] read");
 		conf_free(&cf);
 	}
 

@@ -188,7 +188,7 @@ run_url(const struct url_case *c)
 
 	s = mk(&c->url, NULL);
 	err[0] = '\0';
-	rc = endpoint_check_url(s, c->allow_private, err, sizeof(err));
+	rc = endpoint_check_url(s, c->allow_private, NULL, err, sizeof(err));
 	T_CHECK(verdict(rc, err, c->ok, "url: ", c->err, utf8_ok(s)),
 	    "url: %s", c->name);
 	free(s);

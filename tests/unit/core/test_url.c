@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "netguard.h"
 #include "url.h"
 #include "t.h"
 
@@ -324,9 +325,61 @@ test_edges(void)
 	T_CHECK(1, "url_free accepts a freed url and NULL");
 }
 
+/* The port rule: 80, 443, 1024 and up, the operator's allowed_ports,
+ * and any port for a private IP literal when private networks are on. */
+static void
+test_port(void)
+{
+	static const struct {
+		const char	*name, *url;
+		int		 allow_private, ok;
+	} cases[] = {
+		{ "https on its default port", "https://example.com/h", 0, 1 },
+		{ "http on its default port", "http://example.com/h", 0, 1 },
+		{ "explicit 80", "http://example.com:80/h", 0, 1 },
+		{ "explicit 443", "https://example.com:443/h", 0, 1 },
+		{ "n8n on 5678", "https://n8n.example.com:5678/webhook/x", 0, 1 },
+		{ "1024, the first unprivileged port", "https://example.com:1024/", 0, 1 },
+		{ "65535", "https://example.com:65535/", 0, 1 },
+		{ "SSH on 22 is refused", "https://example.com:22/h", 0, 0 },
+		{ "SMTP on 25 is refused", "http://example.com:25/h", 0, 0 },
+		{ "1023 is refused", "http://example.com:1023/h", 0, 0 },
+		{ "a public IP literal on 25 is refused", "http://8.8.8.8:25/", 1, 0 },
+		{ "a host name on 25 is refused with private networks on", "http://db.example.com:25/", 1, 0 },
+		{ "a loopback literal may use 9 with private networks on", "http://127.0.0.1:9/", 1, 1 },
+		{ "a private literal may use 25 with private networks on", "http://10.1.2.3:25/", 1, 1 },
+		{ "an IPv6 loopback may use 22 with private networks on", "http://[::1]:22/", 1, 1 },
+		{ "a loopback literal on 22 without private networks", "http://127.0.0.1:22/", 0, 0 },
+	};
+	struct ng_ports	 extra;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		rc = url_check_port(cases[i].url, cases[i].allow_private, NULL,
+		    err, sizeof(err));
+		T_CHECK(cases[i].ok ? rc == 0 : rc == -1 &&
+		    strstr(err, "port") != NULL && strstr(err, "1024") != NULL,
+		    "port rule: %s (%s)", cases[i].name, err);
+	}
+	T_CHECK(ng_ports_parse("22 8000-8100", &extra) == 0,
+	    "allowed_ports parses");
+	T_CHECK(url_check_port("https://example.com:22/", 0, &extra, err,
+	    sizeof(err)) == 0 && url_check_port("https://example.com:8050/", 0,
+	    &extra, err, sizeof(err)) == 0, "allowed_ports lets 22 through");
+	T_CHECK(url_check_port("https://example.com:23/", 0, &extra, err,
+	    sizeof(err)) == -1 && strstr(err, "port 23 is not allowed") != NULL,
+	    "allowed_ports lets no other port through: %s", err);
+	T_CHECK(ng_port_allowed(0, NULL) == 0 && ng_port_allowed(65536, NULL)
+	    == 0, "ports 0 and 65536 are never allowed");
+}
+
 int
 main(void)
 {
+	test_port();
 	test_good();
 	test_bad();
 	test_allow_private();

@@ -24,10 +24,11 @@ main(void)
 	html_esc(&b, NULL);
 	T_CHECK(b.b_len == 0, "NULL writes nothing");
 	buf_reset(&b);
-	html_printf(&b, "<a href=\"%s\" title='%s'>%d %lld %llu 100%%</a>",
-	    "x\"onmouseover=\"y", "it's", 7, -5LL, 18446744073709551615ULL);
+	html_printf(&b, "<a href=\"%s\" title='%s'>%d %lld %llu %zu 100%%</a>",
+	    "x\"onmouseover=\"y", "it's", 7, -5LL, 18446744073709551615ULL,
+	    (size_t)64);
 	T_CHECK(strcmp(buf_cstr(&b), "<a href=\"x&quot;onmouseover=&quot;y\" "
-	    "title='it&#39;s'>7 -5 18446744073709551615 100%</a>") == 0,
+	    "title='it&#39;s'>7 -5 18446744073709551615 64 100%</a>") == 0,
 	    "html_printf escapes every %%s and formats numbers (%s)",
 	    buf_cstr(&b));
 	buf_reset(&b);

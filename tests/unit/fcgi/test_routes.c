@@ -51,6 +51,8 @@ STUB(admin_endpoint_delete_get)
 STUB(admin_endpoint_delete_post)
 STUB(admin_delivery_get)
 STUB(admin_delivery_redeliver_post)
+STUB(admin_delivery_body_get)
+STUB(admin_logout_everywhere_post)
 
 enum { R404 = 404, R405 = 405 };
 
@@ -158,6 +160,9 @@ static const struct route_case cases[] = {
 	{ "POST .../delete deletes", "POST", "/admin/webhooks/5/delete", "admin_endpoint_delete_post", 0, 5, S },
 	{ "GET /admin/deliveries/:id", "GET", "/admin/deliveries/3", "admin_delivery_get", 0, 3, S },
 	{ "POST /admin/deliveries/:id/redeliver", "POST", "/admin/deliveries/3/redeliver", "admin_delivery_redeliver_post", 0, 3, S },
+	{ "GET /admin/deliveries/:id/body downloads the body", "GET", "/admin/deliveries/3/body", "admin_delivery_body_get", 0, 3, S },
+	{ "POST /admin/logout-everywhere ends every session", "POST", "/admin/logout-everywhere", "admin_logout_everywhere_post", 0, 0, S },
+	{ "GET /admin/logout-everywhere is 405", "GET", "/admin/logout-everywhere", NULL, R405, 0, S },
 	{ "GET /admin/webhooks/0/edit is 404", "GET", "/admin/webhooks/0/edit", NULL, R404, 0, S },
 	{ "GET /admin is 404", "GET", "/admin", NULL, R404, 0, S },
 	{ "GET /admin/ is 404", "GET", "/admin/", NULL, R404, 0, S },
