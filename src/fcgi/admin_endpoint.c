@@ -429,11 +429,11 @@ after_action(struct req *r, enum ep_err e, const char *done)
 void
 admin_endpoint_rotate_post(struct req *r)
 {
-	char		*secret = NULL;
+	char		*secret = NULL, until[32];
 	enum ep_err	 e;
 
-	e = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
-	    &secret);
+	e = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0], 0,
+	    &secret, until);
 	endpoint_secret_free(&secret);
 	after_action(r, e, "rotated");
 }

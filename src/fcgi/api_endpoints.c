@@ -15,6 +15,7 @@
 #include "req.h"
 #include "routes.h"
 #include "utf8.h"
+#include "util.h"
 #include "wake.h"
 
 /* The fields of a create or PATCH body, and the error code of each. */
@@ -397,9 +398,12 @@ put_str(struct buf *b, const char *key, const char *v)
 	jw_str(b, v);
 }
 
-/* The endpoint object; the secret only when it was just set. */
+/* The endpoint object; the secret only when it was just set, and after
+ * a rotation (until not NULL) when the replaced secret stops signing
+ * ("": it already has). */
 static void
-ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
+ep_json(struct buf *b, const struct endpoint *ep, const char *secret,
+    const char *until)
 {
 	size_t	 i;
 
@@ -447,6 +451,9 @@ ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 	put_str(b, "updated_at", ep->ep_updated_at);
 	if (secret != NULL)
 		put_str(b, "secret", secret);
+	if (until != NULL)
+		put_str(b, "previous_secret_expires_at", until[0] != '\0' ?
+		    until : NULL);
 	buf_putc(b, '}');
 }
 
@@ -464,7 +471,7 @@ ep_answer(struct req *r, int status, unsigned long long id,
 		return;
 	}
 	buf_init(&b);
-	ep_json(&b, &ep, secret);
+	ep_json(&b, &ep, secret, NULL);
 	req_json(r, status, &b);
 	cr_wipe(&b);
 	endpoint_free(&ep);
@@ -492,7 +499,7 @@ api_endpoints_list(struct req *r)
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_putc(&b, ',');
-		ep_json(&b, &eps[i], NULL);
+		ep_json(&b, &eps[i], NULL, NULL);
 	}
 	api_page_end(r, &b, more, n > 0 ? eps[n - 1].ep_id : 0);
 	buf_free(&b);
@@ -579,18 +586,84 @@ api_endpoint_delete(struct req *r)
 		req_respond(r, 204, NULL, "", 0);
 }
 
+/* The overlap of a rotation from the optional body {"overlap": "24h"}
+ * (a duration string, or a number of seconds): 0, or -1 answered. */
+static int
+rotate_overlap(struct req *r, long long *overlap)
+{
+	struct json_doc	 doc;
+	char		*v = NULL, err[300];
+	const char	*raw;
+	size_t		 len;
+	int		 t, rc;
+
+	*overlap = EP_OVERLAP_DEFAULT;
+	if ((rc = api_body(r, &doc, 1)) != 0)
+		return rc == 1 ? 0 : -1;
+	rc = -1;
+	t = json_get(&doc, 0, "overlap");
+	if (doc.d_tok[0].t_type != JSON_OBJECT ||
+	    doc.d_tok[0].t_size != (t == -1 ? 0 : 1)) {
+		req_json_error(r, 400, "invalid_body", "the body is optional; "
+		    "when given it must be {\"overlap\": \"24h\"}: how long "
+		    "the old secret keeps signing beside the new one (0 to "
+		    "7d)");
+		goto out;
+	}
+	if (t == -1) {
+		rc = 0;
+		goto out;
+	}
+	if (doc.d_tok[t].t_type == JSON_STRING)
+		v = json_strdup(&doc, t);
+	else if (doc.d_tok[t].t_type == JSON_NUMBER) {
+		raw = json_raw(&doc, t, &len);
+		v = xstrndup(raw, len);
+	}
+	if (v == NULL || endpoint_check_overlap(v, overlap, err,
+	    sizeof(err)) == -1) {
+		req_json_error(r, 400, "invalid_overlap", "%s", v == NULL ?
+		    "overlap: a duration string such as \"24h\", or a number "
+		    "of seconds" : err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(v);
+	json_free(&doc);
+	return rc;
+}
+
 void
 api_endpoint_rotate(struct req *r)
 {
 	char		*secret;
+	char		 until[32];
+	long long	 overlap;
 	enum ep_err	 rc;
+	struct endpoint	 ep;
+	struct buf	 b;
 
+	if (rotate_overlap(r, &overlap) == -1)
+		return;
 	if ((rc = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
-	    &secret)) != EP_OK) {
+	    overlap, &secret, until)) != EP_OK) {
 		ep_error(r, rc, NULL, NULL);
 		return;
 	}
-	ep_answer(r, 200, r->r_ids[0], secret);
+	if ((rc = endpoint_get(r->r_db, r->r_tenant, r->r_ids[0], &ep)) !=
+	    EP_OK) {
+		endpoint_secret_free(&secret);
+		ep_error(r, rc, NULL, NULL);
+		return;
+	}
+	/* The endpoint with its new secret, and until when the one it
+	 * replaced still signs (null: it stopped at once). */
+	buf_init(&b);
+	ep_json(&b, &ep, secret, until);
+	req_json(r, 200, &b);
+	cr_wipe(&b);
+	endpoint_free(&ep);
 	endpoint_secret_free(&secret);
 }
 
