@@ -264,6 +264,16 @@ endpoint_reseal_v1(struct db *db, unsigned long *done, unsigned long *bad)
 	buf_init(&clear);
 	buf_init(&sealed);
 	for (c = 0; c < sizeof(reseal_cols) / sizeof(reseal_cols[0]); c++) {
+		/* migrate --sql-dir may stop at an older schema. */
+		if (db_query(db, &r, "SELECT 1 FROM information_schema.COLUMNS"
+		    " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME ="
+		    " 'endpoints' AND COLUMN_NAME = ?", "s",
+		    reseal_cols[c].rs_col) == -1)
+			goto out;
+		n = (long long)r->r_nrow;
+		dbres_free(r);
+		if (n == 0)
+			continue;
 		if (db_query(db, &r, reseal_cols[c].rs_select, "") == -1)
 			goto out;
 		for (i = 0; i < r->r_nrow; i++) {
