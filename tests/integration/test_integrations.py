@@ -564,6 +564,13 @@ const ctx = { helpers: { getBinaryDataBuffer: async () => __body } };
                             json.dumps(q["headers"])], capture_output=True, text=True)
         check(p.stdout.startswith("ERR"), "README: the n8n snippet refuses a tampered body",
               p.stdout + p.stderr)
+        replay = dict(q["headers"], **{"webhook-timestamp": str(int(time.time()) + 5),
+                                       "x-momentumpro-timestamp": str(int(time.time()) + 5)})
+        p = subprocess.run(["node", "-e", shim % code, base64.b64encode(q["body"]).decode(),
+                            json.dumps(replay)], capture_output=True, text=True)
+        check(p.stdout.startswith("ERR"),
+              "README: the n8n snippet refuses the delivery replayed with a new timestamp",
+              p.stdout + p.stderr)
 
     # Standard Webhooks headers work with a Slack body too.
     r = api(LIGHTTPD, "PATCH", "%s/%d" % (EP, ep_slack["id"]), key, {"standard_webhooks": True})
