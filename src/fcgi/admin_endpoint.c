@@ -582,7 +582,7 @@ admin_endpoint_rotate_post(struct req *r)
 	}
 	buf_init(&b);
 	html_begin(&b, r, "New secret");
-	html_printf(&b, "<section class=\"narrow\"><h1>New secret</h1>\n"
+	html_printf(&b, "<section class=\"narrow wide\"><h1>New secret</h1>\n"
 	    "<p class=\"notice\" role=\"status\">Copy it now: it is shown "
 	    "only this once (Reveal on the endpoint page shows it again to "
 	    "admins).</p>\n<label for=\"new-secret\">Secret</label>"
