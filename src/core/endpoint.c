@@ -27,8 +27,9 @@
 	"id, tenant_id, url, description, enabled, disabled_reason," \
 	" standard_webhooks, " DB_SQL_TIME("created_at") ", " \
 	DB_SQL_TIME("updated_at") ", format, pagerduty_key_sealed," \
-	" headers_sealed"
-enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS };
+	" headers_sealed, IF(prev_secret_expires_at > NOW(3), " \
+	DB_SQL_TIME("prev_secret_expires_at") ", NULL)"
+enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS, EC_PREV_UNTIL };
 
 void
 endpoint_set_init(struct endpoint_set *es)
@@ -204,6 +205,9 @@ from_row(const struct dbres *r, size_t i, struct endpoint *ep)
 	snprintf(ep->ep_updated_at, sizeof(ep->ep_updated_at), "%s",
 	    dbres_get(r, i, 8));
 	ep->ep_format = xstrdup(dbres_get(r, i, EC_FORMAT));
+	if (dbres_get(r, i, EC_PREV_UNTIL) != NULL)
+		snprintf(ep->ep_prev_until, sizeof(ep->ep_prev_until), "%s",
+		    dbres_get(r, i, EC_PREV_UNTIL));
 }
 
 /* The routing key as "••••" and its last four characters, and each

@@ -68,6 +68,9 @@ struct endpoint {
 	size_t			 ep_nheaders;
 	char			 ep_created_at[32];	/* RFC 3339 */
 	char			 ep_updated_at[32];
+	char			 ep_prev_until[32];	/* "" or RFC 3339:
+						   the secret a rotation
+						   replaced signs until then */
 };
 
 /* What a create or an update sets; NULL or -1 leaves a field alone

@@ -326,6 +326,11 @@ endpoint_page(struct req *r, const char *revealed)
 		buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Reveal"
 		    "</button></form>");
 	}
+	if (ep.ep_prev_until[0] != '\0')
+		html_printf(&b, "<p class=\"hint\" id=\"prev-secret\">The "
+		    "previous secret also signs until <time datetime=\"%s\">%s"
+		    "</time> (UTC), after a rotation.</p>", ep.ep_prev_until,
+		    ep.ep_prev_until);
 	buf_puts(&b, "</dd>\n</dl></div>\n");
 
 	/* Actions */

@@ -398,12 +398,11 @@ put_str(struct buf *b, const char *key, const char *v)
 	jw_str(b, v);
 }
 
-/* The endpoint object; the secret only when it was just set, and after
- * a rotation (until not NULL) when the replaced secret stops signing
- * ("": it already has). */
+/* The endpoint object; the secret only when it was just set.  While a
+ * rotation's overlap lasts, previous_secret_expires_at says until when
+ * the replaced secret still signs (null otherwise). */
 static void
-ep_json(struct buf *b, const struct endpoint *ep, const char *secret,
-    const char *until)
+ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 {
 	size_t	 i;
 
@@ -451,9 +450,8 @@ ep_json(struct buf *b, const struct endpoint *ep, const char *secret,
 	put_str(b, "updated_at", ep->ep_updated_at);
 	if (secret != NULL)
 		put_str(b, "secret", secret);
-	if (until != NULL)
-		put_str(b, "previous_secret_expires_at", until[0] != '\0' ?
-		    until : NULL);
+	put_str(b, "previous_secret_expires_at", ep->ep_prev_until[0] != '\0' ?
+	    ep->ep_prev_until : NULL);
 	buf_putc(b, '}');
 }
 
@@ -471,7 +469,7 @@ ep_answer(struct req *r, int status, unsigned long long id,
 		return;
 	}
 	buf_init(&b);
-	ep_json(&b, &ep, secret, NULL);
+	ep_json(&b, &ep, secret);
 	req_json(r, status, &b);
 	cr_wipe(&b);
 	endpoint_free(&ep);
@@ -499,7 +497,7 @@ api_endpoints_list(struct req *r)
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_putc(&b, ',');
-		ep_json(&b, &eps[i], NULL, NULL);
+		ep_json(&b, &eps[i], NULL);
 	}
 	api_page_end(r, &b, more, n > 0 ? eps[n - 1].ep_id : 0);
 	buf_free(&b);
@@ -660,7 +658,7 @@ api_endpoint_rotate(struct req *r)
 	/* The endpoint with its new secret, and until when the one it
 	 * replaced still signs (null: it stopped at once). */
 	buf_init(&b);
-	ep_json(&b, &ep, secret, until);
+	ep_json(&b, &ep, secret);
 	req_json(r, 200, &b);
 	cr_wipe(&b);
 	endpoint_free(&ep);

@@ -21,7 +21,7 @@ EP = "/api/v1/endpoints"
 EVENTS = "/api/v1/events"
 ENDPOINT_KEYS = {"id", "url", "description", "events", "enabled", "disabled_reason",
                  "standard_webhooks", "format", "pagerduty_routing_key", "filters",
-                 "headers", "created_at", "updated_at"}
+                 "headers", "created_at", "updated_at", "previous_secret_expires_at"}
 DELIVERY_KEYS = {"id", "event_id", "event", "endpoint_id", "status", "attempts",
                  "next_attempt_at", "last_status_code", "last_error",
                  "last_attempt_at", "created_at"}

@@ -230,6 +230,10 @@ new = (r.json() or {}).get("secret", "")
 check(r.status == 200 and new.startswith("whsec_") and new != secret
       and (r.json() or {}).get("previous_secret_expires_at"),
       "rotate-secret with a %ds overlap returns the new secret and when the overlap ends" % OVERLAP, r)
+g = api(LIGHTTPD, "GET", "%s/%d" % (EP, eid), key).json() or {}
+check(g.get("previous_secret_expires_at") == (r.json() or {}).get("previous_secret_expires_at")
+      and 'id="prev-secret"' in admin.get("/admin/webhooks/%d" % eid).body.decode(),
+      "during the overlap the endpoint (API and page) says until when the old secret signs", g)
 req = deliver(eid)
 during = time.time() - rotated_at < OVERLAP - 0.5
 h = req["headers"]
@@ -264,6 +268,10 @@ check(res["old"]["standardwebhooks"] is not True and res["old"]["svix"] is not T
       and res["old"]["snippet"] is False and not py_verify(req["body"], h, secret)
       and not seed_verify_rotating(req["body"], h, secret),
       "after the overlap the old secret no longer verifies, in either scheme", res["old"])
+g = api(LIGHTTPD, "GET", "%s/%d" % (EP, eid), key).json() or {}
+check("previous_secret_expires_at" in g and g["previous_secret_expires_at"] is None
+      and 'id="prev-secret"' not in admin.get("/admin/webhooks/%d" % eid).body.decode(),
+      "after the overlap the endpoint no longer mentions the old secret", g)
 php_check(lambda: php.verify(req, new) and not php.verify(req, secret),
           "after the overlap the PHP snippet verifies with the new secret only")
 
