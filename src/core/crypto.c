@@ -230,23 +230,33 @@ cr_password_verify(const char *pw, const char *enc)
 
 /* Write a new key to a private temporary file, then link it into place:
  * link(2) fails if the key appeared meanwhile, so programs starting at
- * once agree on one key, and none ever reads a half-written file. */
+ * once agree on one key, and none ever reads a half-written file.  The
+ * temporary name is random and opened with O_EXCL | O_NOFOLLOW, so a
+ * file or symlink planted at a guessable name cannot receive the key;
+ * mode 0600: only the owner reads it (README: how to let Apache's group
+ * read it). */
 static int
 master_create(const char *path)
 {
-	unsigned char	 raw[32];
+	unsigned char	 raw[32], rnd[8];
+	char		 hex[2 * sizeof(rnd) + 1];
 	struct buf	 b, tmp;
 	int		 fd, rc = -1;
 
 	buf_init(&b);
 	buf_init(&tmp);
-	buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-	if ((fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0640)) == -1) {
+	if (cr_random(rnd, sizeof(rnd)) == -1)
+		goto out;
+	cr_hex(rnd, sizeof(rnd), hex);
+	buf_printf(&tmp, "%s.%s.tmp", path, hex);
+	if ((fd = open(buf_cstr(&tmp), O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
 		log_err("%s: %s", buf_cstr(&tmp), strerror(errno));
+		buf_reset(&tmp);	/* not ours: never unlink it */
 		goto out;
 	}
-	if (cr_random(raw, sizeof(raw)) == -1) {
+	/* The umask may only have narrowed it; make it exactly 0600. */
+	if (fchmod(fd, 0600) == -1 || cr_random(raw, sizeof(raw)) == -1) {
 		close(fd);
 		goto out;
 	}
@@ -261,24 +271,50 @@ master_create(const char *path)
 	}
 	close(fd);
 	if (link(buf_cstr(&tmp), path) == 0)
-		log_info("created master key %s", path);
+		log_info("created master key %s (mode 0600)", path);
 	else if (errno != EEXIST) {
 		log_err("%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
-	unlink(buf_cstr(&tmp));
+	if (tmp.b_len > 0)
+		unlink(buf_cstr(&tmp));
 	cr_wipe(&b);
 	buf_free(&tmp);
 	return rc;
 }
 
 int
+cr_master_mode_check(int fd, char *msg, size_t msgsz)
+{
+	struct stat	 st;
+
+	msg[0] = '\0';
+	if (fstat(fd, &st) == -1) {
+		snprintf(msg, msgsz, "cannot stat it: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, msgsz, "not a regular file");
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXO | S_IWGRP)) {
+		snprintf(msg, msgsz, "mode %04o lets %s; it should be 0600 "
+		    "(or 0640 with the web server's group): chmod o-rwx,g-w "
+		    "it", (unsigned)(st.st_mode & 07777),
+		    (st.st_mode & S_IRWXO) ? "other users read it" :
+		    "its group change it");
+		return 1;
+	}
+	return 0;
+}
+
+int
 cr_master_load(const char *path, int create)
 {
 	unsigned char	 raw[64];
-	char		 text[128];
+	char		 text[128], msg[200];
 	ssize_t		 n;
 	long		 kl;
 	int		 fd;
@@ -294,6 +330,17 @@ cr_master_load(const char *path, int create)
 	if (fd == -1) {
 		log_err("master key %s: %s", path, strerror(errno));
 		return -1;
+	}
+	/* Too open is worth a warning every start, not a refusal: a
+	 * running service must not stop over a chmod. */
+	switch (cr_master_mode_check(fd, msg, sizeof(msg))) {
+	case -1:
+		log_err("master key %s: %s", path, msg);
+		close(fd);
+		return -1;
+	case 1:
+		log_warn("master key %s: %s", path, msg);
+		break;
 	}
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
@@ -315,8 +362,21 @@ cr_master_load(const char *path, int create)
 	return 0;
 }
 
-int
-cr_seal(const char *plain, size_t len, struct buf *out)
+/* The associated data of a sealed value: where it lives.  Table and
+ * column are names from our code (no '/'), the rest numbers, so two
+ * places never give the same text. */
+static void
+bind_text(const struct cr_bind *cb, struct buf *out)
+{
+	buf_printf(out, "momentumpro-webhooks/v2/%s/%s/%llu/%llu",
+	    cb->cb_table, cb->cb_column, cb->cb_row, cb->cb_tenant);
+}
+
+/* AES-256-GCM of plain with aad (may be empty) into prefix + base64(
+ * nonce || ciphertext || tag). */
+static int
+gcm_seal(const char *prefix, const struct buf *aad, const char *plain,
+    size_t len, struct buf *out)
 {
 	EVP_CIPHER_CTX	*ctx;
 	unsigned char	*blob;
@@ -334,13 +394,15 @@ cr_seal(const char *plain, size_t len, struct buf *out)
 		goto out;
 	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, master_key,
 	    blob) != 1 ||
+	    (aad != NULL && EVP_EncryptUpdate(ctx, NULL, &outl,
+	    (const unsigned char *)aad->b_data, (int)aad->b_len) != 1) ||
 	    EVP_EncryptUpdate(ctx, blob + 12, &outl,
 	    (const unsigned char *)plain, (int)len) != 1 ||
 	    EVP_EncryptFinal_ex(ctx, blob + 12 + outl, &outl) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16,
 	    blob + 12 + len) != 1)
 		goto out;
-	buf_puts(out, "v1:");
+	buf_puts(out, prefix);
 	cr_b64_encode(blob, len + 28, 0, out);
 	rc = 0;
 out:
@@ -350,19 +412,20 @@ out:
 	return rc;
 }
 
-int
-cr_open(const char *sealed, size_t len, struct buf *out)
+static int
+gcm_open(const char *prefix, const struct buf *aad, const char *sealed,
+    size_t len, struct buf *out)
 {
 	EVP_CIPHER_CTX	*ctx = NULL;
 	unsigned char	*blob, *plain;
+	size_t		 pl, plen = strlen(prefix);
 	long		 bl;
 	int		 outl, rc = -1;
-	size_t		 pl;
 
-	if (!master_loaded || len < 3 || memcmp(sealed, "v1:", 3) != 0)
+	if (!master_loaded || len < plen || memcmp(sealed, prefix, plen) != 0)
 		return -1;
 	blob = xmalloc(len);
-	bl = cr_b64_decode(sealed + 3, len - 3, blob, len);
+	bl = cr_b64_decode(sealed + plen, len - plen, blob, len);
 	if (bl < 28) {
 		free(blob);
 		return -1;
@@ -373,12 +436,14 @@ cr_open(const char *sealed, size_t len, struct buf *out)
 		goto out;
 	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, master_key,
 	    blob) != 1 ||
+	    (aad != NULL && EVP_DecryptUpdate(ctx, NULL, &outl,
+	    (const unsigned char *)aad->b_data, (int)aad->b_len) != 1) ||
 	    EVP_DecryptUpdate(ctx, plain, &outl, blob + 12, (int)pl) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16,
 	    blob + 12 + pl) != 1 ||
 	    EVP_DecryptFinal_ex(ctx, plain + outl, &outl) != 1) {
 		log_err("a sealed secret failed authentication: wrong master "
-		    "key?");
+		    "key, or a value copied from another row?");
 		goto out;
 	}
 	buf_add(out, plain, pl);
@@ -389,6 +454,52 @@ out:
 	free(plain);
 	free(blob);
 	return rc;
+}
+
+int
+cr_seal(const struct cr_bind *cb, const char *plain, size_t len,
+    struct buf *out)
+{
+	struct buf	 aad;
+	int		 rc;
+
+	buf_init(&aad);
+	bind_text(cb, &aad);
+	rc = gcm_seal(CR_SEAL_PREFIX, &aad, plain, len, out);
+	buf_free(&aad);
+	return rc;
+}
+
+int
+cr_open(const struct cr_bind *cb, const char *sealed, size_t len,
+    struct buf *out)
+{
+	struct buf	 aad;
+	int		 rc;
+
+	if (len >= 3 && memcmp(sealed, CR_SEAL_PREFIX_V1, 3) == 0) {
+		log_err("%s.%s of row %llu is still in the old sealed format "
+		    "(v1, not bound to its row): run webhooksctl migrate",
+		    cb->cb_table, cb->cb_column, cb->cb_row);
+		return -1;
+	}
+	buf_init(&aad);
+	bind_text(cb, &aad);
+	rc = gcm_open(CR_SEAL_PREFIX, &aad, sealed, len, out);
+	buf_free(&aad);
+	return rc;
+}
+
+int
+cr_open_v1(const char *sealed, size_t len, struct buf *out)
+{
+	return gcm_open(CR_SEAL_PREFIX_V1, NULL, sealed, len, out);
+}
+
+int
+cr_seal_v1(const char *plain, size_t len, struct buf *out)
+{
+	return gcm_seal(CR_SEAL_PREFIX_V1, NULL, plain, len, out);
 }
 
 int

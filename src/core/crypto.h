@@ -33,11 +33,38 @@ char	*cr_token(const char *prefix, size_t n);
 char	*cr_password_hash(const char *password);
 int	 cr_password_verify(const char *password, const char *encoded);
 
-/* Secrets at rest: AES-256-GCM under the master key.  The sealed form
- * is "v1:" + base64(nonce || ciphertext || tag). */
+/* Secrets at rest: AES-256-GCM under the master key.  A sealed value is
+ * bound to where it is stored: its table, column, row id and tenant id
+ * are the AES-GCM associated data, so a value copied into another row
+ * (another tenant's, or another column) does not open.  The sealed form
+ * is "v2:" + base64(nonce || ciphertext || tag).
+ *
+ * "v1:" values (before binding) are refused by cr_open; webhooksctl
+ * migrate re-seals them, with cr_open_v1, as v2 bound to their row. */
+#define CR_SEAL_PREFIX		"v2:"
+#define CR_SEAL_PREFIX_V1	"v1:"
+
+struct cr_bind {
+	const char		*cb_table;	/* "endpoints" */
+	const char		*cb_column;	/* "secret_sealed" */
+	unsigned long long	 cb_row;	/* the row's id */
+	unsigned long long	 cb_tenant;	/* the row's tenant_id */
+};
+
+/* Load the key at path (created, mode 0600, when missing and create is
+ * set).  A key file others may read, or its group write, is logged as a
+ * warning; a path that is not a regular file is an error. */
 int	 cr_master_load(const char *path, int create);
-int	 cr_seal(const char *plain, size_t len, struct buf *out);
-int	 cr_open(const char *sealed, size_t len, struct buf *out);
+/* The mode of the open key file fd: 0 fine, 1 too open (msg says why
+ * and what to do), -1 not a regular file or fstat failed (msg). */
+int	 cr_master_mode_check(int fd, char *msg, size_t msgsz);
+int	 cr_seal(const struct cr_bind *, const char *plain, size_t len,
+	    struct buf *out);
+int	 cr_open(const struct cr_bind *, const char *sealed, size_t len,
+	    struct buf *out);
+/* The unbound v1 format: only for webhooksctl migrate and its tests. */
+int	 cr_open_v1(const char *sealed, size_t len, struct buf *out);
+int	 cr_seal_v1(const char *plain, size_t len, struct buf *out);
 /* Hex HMAC-SHA256 of msg under a key derived from the master key, for
  * stateless tokens (the login form's CSRF token). */
 int	 cr_master_mac(const char *msg, char out[65]);

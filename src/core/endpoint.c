@@ -27,10 +27,12 @@
 	"id, tenant_id, url, description, enabled, disabled_reason," \
 	" standard_webhooks, " DB_SQL_TIME("created_at") ", " \
 	DB_SQL_TIME("updated_at") ", format, pagerduty_key_sealed," \
-	" headers_sealed, fail_streak, " DB_SQL_TIME("failing_since") "," \
+	" headers_sealed, IF(prev_secret_expires_at > NOW(3), " \
+	DB_SQL_TIME("prev_secret_expires_at") ", NULL)," \
+	" fail_streak, " DB_SQL_TIME("failing_since") "," \
 	" TIMESTAMPDIFF(MICROSECOND, failing_since, NOW(3)) DIV 1000"
-enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS, EC_STREAK, EC_SINCE,
-	EC_SINCE_MS };
+enum { EC_FORMAT = 9, EC_PDKEY, EC_HEADERS, EC_PREV_UNTIL, EC_STREAK,
+	EC_SINCE, EC_SINCE_MS };
 
 void
 endpoint_set_init(struct endpoint_set *es)
@@ -142,13 +144,12 @@ endpoint_create(struct db *db, unsigned long long tenant, unsigned max,
 	ep_fault_set(fault, "", "invalid_field", "%s", "");
 	buf_init(&sealed);
 	memset(&in, 0, sizeof(in));
-	if (ep_secret_prepare(es->es_secret, secret, &sealed) == -1) {
+	*secret = es->es_secret != NULL ? xstrdup(es->es_secret) :
+	    endpoint_secret_new();
+	if (*secret == NULL) {
 		rc = EP_SEAL;
 		goto out;
 	}
-	if ((rc = ep_integ_prepare(es, NULL, &in, fault)) != EP_OK)
-		goto out;
-	rc = EP_DB;
 	if (db_begin(db) == -1)
 		goto out;
 	/* The tenant's row, locked, makes concurrent creates take turns,
@@ -176,21 +177,36 @@ endpoint_create(struct db *db, unsigned long long tenant, unsigned max,
 			goto out;
 		}
 	}
+	/* Sealed values are bound to the row's id, known once inserted:
+	 * the row goes in with an empty secret, sealed just after, in the
+	 * same transaction.  Standard Webhooks headers are on unless
+	 * asked otherwise: their signature covers the timestamp. */
 	if (db_exec(db, "INSERT INTO endpoints (tenant_id, url, description,"
-	    " enabled, standard_webhooks, secret_sealed, format,"
-	    " pagerduty_key_sealed, headers_sealed) VALUES"
-	    " (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ussiissss", tenant, es->es_url,
+	    " enabled, standard_webhooks, secret_sealed) VALUES"
+	    " (?, ?, ?, ?, ?, '')", "ussii", tenant, es->es_url,
 	    es->es_description != NULL ? es->es_description : "",
 	    (long long)(es->es_enabled != 0),
-	    (long long)(es->es_standard_webhooks == 1), buf_cstr(&sealed),
-	    in.in_format, in.in_pdkey, in.in_headers) != -1) {
-		*id = db_insert_id(db);
-		if (set_events(db, tenant, *id, es->es_events,
-		    es->es_nevents) == 0 && (!es->es_filters_set ||
-		    set_filters(db, tenant, *id, es->es_filters,
-		    es->es_nfilters) == 0))
-			rc = EP_OK;
+	    (long long)(es->es_standard_webhooks != 0)) == -1)
+		goto done;
+	*id = db_insert_id(db);
+	if (ep_seal("secret_sealed", *id, tenant, *secret, strlen(*secret),
+	    &sealed) == -1) {
+		rc = EP_SEAL;
+		goto done;
 	}
+	if ((rc = ep_integ_prepare(es, NULL, *id, tenant, &in, fault)) !=
+	    EP_OK)
+		goto done;
+	rc = EP_DB;
+	if (db_exec(db, "UPDATE endpoints SET secret_sealed = ?, format = ?,"
+	    " pagerduty_key_sealed = ?, headers_sealed = ? WHERE id = ?",
+	    "ssssu", buf_cstr(&sealed), in.in_format, in.in_pdkey,
+	    in.in_headers, *id) != -1 &&
+	    set_events(db, tenant, *id, es->es_events, es->es_nevents) == 0 &&
+	    (!es->es_filters_set || set_filters(db, tenant, *id,
+	    es->es_filters, es->es_nfilters) == 0))
+		rc = EP_OK;
+done:
 	rc = finish(db, rc);
 out:
 	if (rc != EP_OK)
@@ -224,6 +240,9 @@ from_row(const struct dbres *r, size_t i, struct endpoint *ep)
 		ep->ep_failing = delivery_is_failing(ep->ep_fail_streak,
 		    dbres_int(r, i, EC_SINCE_MS));
 	}
+	if (dbres_get(r, i, EC_PREV_UNTIL) != NULL)
+		snprintf(ep->ep_prev_until, sizeof(ep->ep_prev_until), "%s",
+		    dbres_get(r, i, EC_PREV_UNTIL));
 }
 
 /* The routing key as "••••" and its last four characters, and each
@@ -239,7 +258,8 @@ masks_from_row(const struct dbres *r, size_t i, struct endpoint *ep)
 	buf_init(&clear);
 	buf_init(&m);
 	if (dbres_get(r, i, EC_PDKEY) != NULL) {
-		if (ep_open_col(r, i, EC_PDKEY, &clear) == -1)
+		if (ep_open_col(r, i, EC_PDKEY, "pagerduty_key_sealed",
+		    ep->ep_id, ep->ep_tenant, &clear) == -1)
 			goto out;
 		buf_puts(&m, "••••");
 		if (clear.b_len >= 4)
@@ -247,7 +267,8 @@ masks_from_row(const struct dbres *r, size_t i, struct endpoint *ep)
 		ep->ep_routing_key = buf_release(&m);
 	}
 	if (dbres_get(r, i, EC_HEADERS) != NULL) {
-		if (ep_open_col(r, i, EC_HEADERS, &clear) == -1)
+		if (ep_open_col(r, i, EC_HEADERS, "headers_sealed",
+		    ep->ep_id, ep->ep_tenant, &clear) == -1)
 			goto out;
 		for (p = buf_cstr(&clear); *p != '\0'; p = eol + 1) {
 			if ((eol = strchr(p, '\n')) == NULL)
@@ -436,7 +457,8 @@ endpoint_update(struct db *db, unsigned long long tenant,
 	ep_fault_set(fault, "", "invalid_field", "%s", "");
 	buf_init(&sealed);
 	memset(&in, 0, sizeof(in));
-	if (es->es_secret != NULL && ep_seal(es->es_secret, &sealed) == -1) {
+	if (es->es_secret != NULL && ep_seal("secret_sealed", id, tenant,
+	    es->es_secret, strlen(es->es_secret), &sealed) == -1) {
 		buf_free(&sealed);
 		return EP_SEAL;
 	}
@@ -460,12 +482,16 @@ endpoint_update(struct db *db, unsigned long long tenant,
 	if (db_exec(db, "UPDATE endpoints SET url = COALESCE(?, url),"
 	    " description = COALESCE(?, description),"
 	    " secret_sealed = COALESCE(?, secret_sealed),"
+	    " prev_secret_sealed = IF(? IS NULL, prev_secret_sealed, NULL),"
+	    " prev_secret_expires_at = IF(? IS NULL, prev_secret_expires_at,"
+	    " NULL),"
 	    " enabled = COALESCE(?, enabled),"
 	    " disabled_reason = IF(? = '1', NULL, disabled_reason),"
 	    " standard_webhooks = COALESCE(?, standard_webhooks),"
-	    " updated_at = NOW(3) WHERE id = ?", "ssssssu", es->es_url,
+	    " updated_at = NOW(3) WHERE id = ?", "ssssssssu", es->es_url,
 	    es->es_description, es->es_secret != NULL ? buf_cstr(&sealed) :
-	    NULL, flag(es->es_enabled), flag(es->es_enabled),
+	    NULL, es->es_secret != NULL ? "1" : NULL, es->es_secret != NULL ?
+	    "1" : NULL, flag(es->es_enabled), flag(es->es_enabled),
 	    flag(es->es_standard_webhooks), id) == -1)
 		goto out;
 	/* What the integration columns become depends on what they hold:
@@ -475,7 +501,8 @@ endpoint_update(struct db *db, unsigned long long tenant,
 		    " headers_sealed FROM endpoints WHERE id = ?", "u", id)
 		    == -1)
 			goto out;
-		if ((rc = ep_integ_prepare(es, cur, &in, fault)) != EP_OK)
+		if ((rc = ep_integ_prepare(es, cur, id, tenant, &in, fault))
+		    != EP_OK)
 			goto out;
 		rc = EP_DB;
 		if (db_exec(db, "UPDATE endpoints SET format = ?,"
@@ -524,25 +551,66 @@ endpoint_delete(struct db *db, unsigned long long tenant,
 
 enum ep_err
 endpoint_rotate_secret(struct db *db, unsigned long long tenant,
-    unsigned long long id, char **secret)
+    unsigned long long id, long long overlap, char **secret,
+    char until[32])
 {
-	struct buf	 sealed;
-	long long	 n;
+	struct dbres	*r = NULL;
+	struct buf	 sealed, cur, prev;
+	enum ep_err	 rc = EP_DB;
 
+	until[0] = '\0';
 	buf_init(&sealed);
-	if (ep_secret_prepare(NULL, secret, &sealed) == -1) {
-		buf_free(&sealed);
+	buf_init(&cur);
+	buf_init(&prev);
+	if ((*secret = endpoint_secret_new()) == NULL)
 		return EP_SEAL;
+	if (db_begin(db) == -1)
+		goto out;
+	if (db_query(db, &r, "SELECT secret_sealed FROM endpoints WHERE"
+	    " id = ? AND tenant_id = ? FOR UPDATE", "uu", id, tenant) == -1)
+		goto out;
+	if (r->r_nrow != 1) {
+		rc = EP_NOTFOUND;
+		goto out;
 	}
-	/* The sealed text has a fresh nonce, so a match always changes. */
-	n = db_exec(db, "UPDATE endpoints SET secret_sealed = ?,"
-	    " updated_at = NOW(3) WHERE id = ? AND tenant_id = ?", "suu",
-	    buf_cstr(&sealed), id, tenant);
+	rc = EP_SEAL;
+	if (ep_seal("secret_sealed", id, tenant, *secret, strlen(*secret),
+	    &sealed) == -1)
+		goto out;
+	/* The secret being replaced keeps signing beside the new one
+	 * until the overlap ends; moved to its own column, so sealed again
+	 * bound to that column.  A rotation during an overlap ends it: the
+	 * secret before the current one stops signing now. */
+	if (overlap > 0 && (ep_open_col(r, 0, 0, "secret_sealed", id, tenant,
+	    &cur) == -1 || ep_seal("prev_secret_sealed", id, tenant,
+	    cur.b_data, cur.b_len, &prev) == -1))
+		goto out;
+	rc = EP_DB;
+	if (db_exec(db, "UPDATE endpoints SET secret_sealed = ?,"
+	    " prev_secret_sealed = ?, prev_secret_expires_at = IF(? > 0,"
+	    " NOW(3) + INTERVAL ? SECOND, NULL), updated_at = NOW(3)"
+	    " WHERE id = ?", "ssiiu", buf_cstr(&sealed), overlap > 0 ?
+	    buf_cstr(&prev) : NULL,
+	    overlap, overlap, id) == -1)
+		goto out;
+	if (overlap > 0) {
+		dbres_free(r);
+		if (db_query(db, &r, "SELECT " DB_SQL_TIME(
+		    "prev_secret_expires_at") " FROM endpoints WHERE id = ?",
+		    "u", id) == -1 || r->r_nrow != 1)
+			goto out;
+		snprintf(until, 32, "%s", dbres_get(r, 0, 0));
+	}
+	rc = EP_OK;
+out:
+	dbres_free(r);
+	cr_wipe(&cur);
+	cr_wipe(&prev);
 	buf_free(&sealed);
-	if (n == 1)
-		return EP_OK;
-	endpoint_secret_free(secret);
-	return n == -1 ? EP_DB : EP_NOTFOUND;
+	rc = finish(db, rc);
+	if (rc != EP_OK)
+		endpoint_secret_free(secret);
+	return rc;
 }
 
 enum ep_err
@@ -560,7 +628,7 @@ endpoint_secret_get(struct db *db, unsigned long long tenant,
 	buf_init(&b);
 	if (r->r_nrow != 1)
 		rc = EP_NOTFOUND;
-	else if (ep_open_col(r, 0, 0, &b) == -1)
+	else if (ep_open_col(r, 0, 0, "secret_sealed", id, tenant, &b) == -1)
 		rc = EP_SEAL;
 	else {
 		*secret = buf_release(&b);

@@ -22,6 +22,8 @@ struct db;
 #define EP_HNAME_MAX	100
 #define EP_HVALUE_MAX	2000
 #define EP_PDKEY_LEN	32	/* PagerDuty integration keys */
+#define EP_OVERLAP_DEFAULT	86400	/* a rotation's overlap, seconds */
+#define EP_OVERLAP_MAX		(7 * 86400)
 
 enum ep_err {
 	EP_OK = 0,
@@ -70,6 +72,9 @@ struct endpoint {
 	char			 ep_failing_since[32];	/* "" healthy */
 	char			 ep_created_at[32];	/* RFC 3339 */
 	char			 ep_updated_at[32];
+	char			 ep_prev_until[32];	/* "" or RFC 3339:
+						   the secret a rotation
+						   replaced signs until then */
 };
 
 /* What a create or an update sets; NULL or -1 leaves a field alone
@@ -103,6 +108,11 @@ int		endpoint_check_url(const char *, int allow_private,
 enum ep_err	endpoint_check_events(struct db *, char **, size_t,
 		    char *err, size_t errsz);
 int		endpoint_check_secret(const char *, char *err, size_t errsz);
+/* A rotation's overlap: a duration ("24h", "90m", "2s", a number of
+ * seconds, "0" for none) of whole seconds up to ENDPOINT_OVERLAP_MAX, in
+ * *seconds. */
+int		endpoint_check_overlap(const char *, long long *seconds,
+		    char *err, size_t errsz);
 int		endpoint_check_description(const char *, char *err,
 		    size_t errsz);
 int		endpoint_check_format(const char *, char *err, size_t errsz);
@@ -174,9 +184,26 @@ enum ep_err	endpoint_update(struct db *, unsigned long long tenant,
  * history stays readable by delivery id. */
 enum ep_err	endpoint_delete(struct db *, unsigned long long tenant,
 		    unsigned long long id);
-/* A new generated secret, in clear in *secret (malloc'd). */
+/* A new generated secret, in clear in *secret (malloc'd).  With overlap
+ * (seconds) > 0 the secret it replaces keeps signing beside it (a second
+ * signature in each header scheme) until the time in until (RFC 3339);
+ * with 0 it stops at once and until is "".  A rotation during an
+ * overlap ends that one: only the secret just replaced still signs. */
 enum ep_err	endpoint_rotate_secret(struct db *, unsigned long long tenant,
-		    unsigned long long id, char **secret);
+		    unsigned long long id, long long overlap, char **secret,
+		    char until[32]);
+/* Re-seal every "v1:" (unbound) sealed value of endpoints as "v2:",
+ * bound to its row (webhooksctl migrate).  *done: values re-sealed;
+ * *bad: values that do not open with the master key (left as they
+ * are, logged).  -1 on a database error or no master key. */
+int		endpoint_reseal_v1(struct db *, unsigned long *done,
+		    unsigned long *bad);
+/* Seal plain for column (secret_sealed, prev_secret_sealed,
+ * pagerduty_key_sealed or headers_sealed; else EP_INVALID) of endpoint
+ * id, whatever its tenant, into out: for webhooksctl seal. */
+enum ep_err	endpoint_seal_value(struct db *, unsigned long long id,
+		    const char *column, const char *plain, size_t len,
+		    struct buf *out);
 /* A test event of type (NULL: the endpoint's first exact subscription,
  * else leave.approved) with the catalog example as data, delivered to
  * this endpoint only, subscribed or not, in a single attempt with the

@@ -138,6 +138,23 @@ endpoint_check_secret(const char *s, char *err, size_t errsz)
 }
 
 int
+endpoint_check_overlap(const char *s, long long *seconds, char *err,
+    size_t errsz)
+{
+	long long	 ms;
+
+	if (util_parse_duration_ms(s, &ms) == -1 || ms % 1000 != 0 ||
+	    ms > (long long)EP_OVERLAP_MAX * 1000) {
+		snprintf(err, errsz, "overlap: a duration in whole seconds "
+		    "from 0 (the old secret stops signing at once) to 7d, "
+		    "e.g. \"24h\", \"30m\" or \"0\"");
+		return -1;
+	}
+	*seconds = ms / 1000;
+	return 0;
+}
+
+int
 endpoint_check_description(const char *s, char *err, size_t errsz)
 {
 	size_t	 chars;

@@ -4,6 +4,8 @@
 #ifndef WH_ENDPOINT_PRIV_H
 #define WH_ENDPOINT_PRIV_H
 
+#include <stddef.h>
+
 struct buf;
 struct dbres;
 struct endpoint_set;
@@ -16,14 +18,22 @@ struct integ {
 	char		*in_headers;
 };
 
-int		 ep_seal(const char *secret, struct buf *out);
-int		 ep_secret_prepare(const char *given, char **secret,
-		    struct buf *sealed);
-int		 ep_open_col(const struct dbres *r, size_t row, unsigned col,
+struct cr_bind;
+
+/* Sealed values are bound to endpoint id of tenant and their column
+ * (crypto.h): sealing needs the row's id, so a create inserts first. */
+void		 ep_bind(struct cr_bind *, const char *column,
+		    unsigned long long id, unsigned long long tenant);
+int		 ep_seal(const char *column, unsigned long long id,
+		    unsigned long long tenant, const char *plain, size_t len,
 		    struct buf *out);
+int		 ep_open_col(const struct dbres *r, size_t row, unsigned col,
+		    const char *colname, unsigned long long id,
+		    unsigned long long tenant, struct buf *out);
 struct ep_fault;
 enum ep_err	 ep_integ_prepare(const struct endpoint_set *es,
-		    const struct dbres *cur, struct integ *out,
+		    const struct dbres *cur, unsigned long long id,
+		    unsigned long long tenant, struct integ *out,
 		    struct ep_fault *fault);
 /* Fill fault: the field, its API code, and the message. */
 void		 ep_fault_set(struct ep_fault *, const char *field,

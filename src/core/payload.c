@@ -85,10 +85,9 @@ add_header(struct payload *pl, const char *name, const char *value)
  * part of a "whsec_" secret, as that spec's libraries do; any other
  * secret is used as its bytes, so every secret works with both. */
 static int
-standard_signature(const struct payload_src *ps, const char *id,
-    const char *ts, const struct buf *body, struct buf *out)
+standard_signature(const char *s, const char *id, const char *ts,
+    const struct buf *body, struct buf *out)
 {
-	const char	*s = ps->ps_secret;
 	unsigned char	*key, mac[CR_SHA256_LEN];
 	size_t		 slen = strlen(s), klen;
 	long		 n = -1;
@@ -123,9 +122,10 @@ payload_build(const struct payload_src *ps, struct payload *pl, char *err,
     size_t errsz)
 {
 	payload_body_fn	 body;
-	char		 id[24], ts[24], sig[65];
+	char		 id[24], ts[24], sig[65], prev[65];
 	const char	*p, *eol;
 	struct buf	 std;
+	int		 rc;
 
 	memset(pl, 0, sizeof(*pl));
 	buf_init(&pl->pl_body);
@@ -141,6 +141,11 @@ payload_build(const struct payload_src *ps, struct payload *pl, char *err,
 		snprintf(err, errsz, "cannot compute the signature");
 		return -1;
 	}
+	if (ps->ps_prev_secret != NULL && cr_sign_hex(ps->ps_prev_secret,
+	    pl->pl_body.b_data, pl->pl_body.b_len, prev) == -1) {
+		snprintf(err, errsz, "cannot compute the signature");
+		return -1;
+	}
 	snprintf(id, sizeof(id), "%llu", ps->ps_delivery);
 	snprintf(ts, sizeof(ts), "%" PRId64, ps->ps_timestamp);
 	add_header(pl, "Content-Type", "application/json");
@@ -150,11 +155,25 @@ payload_build(const struct payload_src *ps, struct payload *pl, char *err,
 	add_header(pl, "X-Momentumpro-Delivery", id);
 	add_header(pl, "X-Momentumpro-Timestamp", ts);
 	add_header(pl, "X-Momentumpro-Signature", sig);
+	/* During a rotation's overlap: the seed's header stays one hex
+	 * value (its verify() compares the whole header), so the replaced
+	 * secret's signature goes in a header of its own. */
+	if (ps->ps_prev_secret != NULL)
+		add_header(pl, "X-Momentumpro-Signature-Previous", prev);
 	if (ps->ps_test)
 		add_header(pl, "X-Momentumpro-Test", "true");
 	if (ps->ps_standard) {
+		/* The spec's form for several keys: space-separated, the
+		 * new one first; a receiver accepts any that matches. */
 		buf_init(&std);
-		if (standard_signature(ps, id, ts, &pl->pl_body, &std) == -1) {
+		rc = standard_signature(ps->ps_secret, id, ts, &pl->pl_body,
+		    &std);
+		if (rc == 0 && ps->ps_prev_secret != NULL) {
+			buf_putc(&std, ' ');
+			rc = standard_signature(ps->ps_prev_secret, id, ts,
+			    &pl->pl_body, &std);
+		}
+		if (rc == -1) {
 			buf_free(&std);
 			snprintf(err, errsz, "cannot compute the signature");
 			return -1;

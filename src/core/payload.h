@@ -15,7 +15,7 @@
 
 #include "buf.h"
 
-/* Ours (at most 9) and an endpoint's custom ones (EP_HEADERS_MAX). */
+/* Ours (at most 10) and an endpoint's custom ones (EP_HEADERS_MAX). */
 #define PAYLOAD_MAXHDR	32
 
 struct payload_src {
@@ -26,6 +26,10 @@ struct payload_src {
 	const char		*ps_data;	/* the producer's object, raw */
 	size_t			 ps_data_len;
 	const char		*ps_secret;	/* the endpoint secret, opened */
+	const char		*ps_prev_secret; /* during a rotation's overlap,
+						   the secret it replaced
+						   (opened), else NULL: both
+						   sign, in each scheme */
 	int			 ps_standard;	/* Standard Webhooks headers too */
 	int			 ps_test;	/* X-Momentumpro-Test: true */
 	const char		*ps_user_agent;	/* NULL: product and version */

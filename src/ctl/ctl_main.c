@@ -19,6 +19,7 @@
 #include "db.h"
 #include "delivery.h"
 #include "emit.h"
+#include "endpoint.h"
 #include "json.h"
 #include "jsonw.h"
 #include "log.h"
@@ -45,7 +46,9 @@ usage(void)
 	    "  emit --tenant N TYPE [DATA_JSON | -] [--occurred-at TIME]\n"
 	    "  deliveries [--tenant N] [--status S] [--limit N]\n"
 	    "  redeliver --tenant N --id ID\n"
-	    "  seal                 (secret on stdin; prints it sealed)\n"
+	    "  seal --endpoint ID [--column secret_sealed]\n"
+	    "                       (value on stdin; prints it sealed for that"
+	    " row)\n"
 	    "  status [--max-overdue 5m] [--json]\n"
 	    "  version\n");
 	exit(2);
@@ -424,22 +427,37 @@ cmd_redeliver(int argc, char **argv)
 	}
 }
 
-/* For operators and tests that write endpoints with SQL: seals a secret
- * with the master key exactly as the API stores it. */
+/* For operators and tests that write endpoints with SQL: seals a value
+ * with the master key exactly as the API stores it in that column of
+ * that endpoint's row (sealed values are bound to their row, so the row
+ * must exist: insert it with secret_sealed '' first). */
 static int
 cmd_seal(int argc, char **argv)
 {
-	char		*line = NULL;
-	size_t		 cap = 0;
-	ssize_t		 len;
-	struct buf	 out;
-	int		 rc = 1;
+	static const struct option opts[] = {
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "column", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char			*line = NULL;
+	const char		*column = "secret_sealed";
+	size_t			 cap = 0;
+	ssize_t			 len;
+	struct buf		 out;
+	unsigned long long	 id = 0;
+	int			 c, rc = 1;
 
-	(void)argv;
-	if (argc != 1)
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 'e': id = parse_id("--endpoint", optarg); break;
+		case 'c': column = optarg; break;
+		default: usage();
+		}
+	if (optind != argc || id == 0)
 		usage();
 	if ((len = getline(&line, &cap, stdin)) == -1) {
-		fprintf(stderr, "webhooksctl: give the secret on standard "
+		fprintf(stderr, "webhooksctl: give the value on standard "
 		    "input\n");
 		free(line);
 		return 2;
@@ -448,13 +466,28 @@ cmd_seal(int argc, char **argv)
 		line[--len] = '\0';
 	buf_init(&out);
 	if (len == 0)
-		fprintf(stderr, "webhooksctl: the secret is empty\n");
-	else if (cr_master_load(cf.cf_master_key_file, 1) == 0 &&
-	    cr_seal(line, (size_t)len, &out) == 0) {
-		printf("%s\n", buf_cstr(&out));
-		rc = 0;
-	}
-	buf_free(&out);
+		fprintf(stderr, "webhooksctl: the value is empty\n");
+	else if (cr_master_load(cf.cf_master_key_file, 1) == 0)
+		switch (endpoint_seal_value(db, id, column, line, (size_t)len,
+		    &out)) {
+		case EP_OK:
+			printf("%s\n", buf_cstr(&out));
+			rc = 0;
+			break;
+		case EP_NOTFOUND:
+			fprintf(stderr, "webhooksctl: no endpoint with id "
+			    "%llu\n", id);
+			break;
+		case EP_INVALID:
+			fprintf(stderr, "webhooksctl: --column must be "
+			    "secret_sealed, prev_secret_sealed, "
+			    "pagerduty_key_sealed or headers_sealed\n");
+			rc = 2;
+			break;
+		default:
+			break;
+		}
+	cr_wipe(&out);
 	OPENSSL_cleanse(line, cap);
 	free(line);
 	return rc;
@@ -469,6 +502,7 @@ cmd_migrate(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*dir = migrate_default_dir();
+	unsigned long	 done, bad;
 	int		 c, dry = 0;
 
 	optind = 1;
@@ -484,7 +518,28 @@ cmd_migrate(int argc, char **argv)
 	 * first secret a web request stores. */
 	if (!dry && cr_master_load(cf.cf_master_key_file, 1) == -1)
 		return 1;
-	return migrate_run(db, dir, dry, stdout) == 0 ? 0 : 1;
+	if (migrate_run(db, dir, dry, stdout) != 0)
+		return 1;
+	if (dry)
+		return 0;
+	/* Sealed values of the old, unbound format become bound to their
+	 * row; the programs of this version refuse the old format. */
+	if (endpoint_reseal_v1(db, &done, &bad) == -1) {
+		fprintf(stderr, "webhooksctl: re-sealing secrets failed: %s\n",
+		    db_error(db));
+		return 1;
+	}
+	if (done > 0)
+		printf("re-sealed %lu secret%s bound to their row\n", done,
+		    done == 1 ? "" : "s");
+	if (bad > 0) {
+		fprintf(stderr, "webhooksctl: %lu sealed value%s did not open "
+		    "with the master key %s (see above) and stay unusable; is "
+		    "master_key_file the key they were sealed with?\n", bad,
+		    bad == 1 ? "" : "s", cf.cf_master_key_file);
+		return 1;
+	}
+	return 0;
 }
 
 int

@@ -2,18 +2,37 @@
  * for a monitoring check (exit 1 when deliveries are overdue). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "conf.h"
+#include "crypto.h"
 #include "ctl.h"
 #include "db.h"
 #include "jsonw.h"
 #include "queue.h"
 #include "util.h"
+
+/* A master key file others can read (or its group write) is worth
+ * saying on every status, on stderr so --json stays one document. */
+static void
+master_key_check(const struct conf *cf)
+{
+	char	 msg[200];
+	int	 fd;
+
+	if ((fd = open(cf->cf_master_key_file, O_RDONLY | O_CLOEXEC)) == -1)
+		return;		/* not created yet, or not ours to read */
+	if (cr_master_mode_check(fd, msg, sizeof(msg)) != 0)
+		fprintf(stderr, "webhooksctl: warning: master key %s: %s\n",
+		    cf->cf_master_key_file, msg);
+	close(fd);
+}
 
 static int
 registered(const struct dbres *reg, const char *id)
@@ -61,6 +80,7 @@ ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 		fprintf(stderr, "webhooksctl: %s\n", db_error(db));
 		return rc;
 	}
+	master_key_check(cf);
 	reg = qs.qs_dispatchers;
 	disp = qs.qs_leases;
 	failing = qs.qs_failing;

@@ -80,7 +80,8 @@ static const char claim_load_sql[] =
     " d.attempts - LEAST(d.manual_attempts, d.attempts),"
     " e.enabled, e.standard_webhooks, e.url, e.format, e.secret_sealed,"
     " ev.event_type, ev.occurred_at, ev.data,"
-    " e.pagerduty_key_sealed, e.headers_sealed,"
+    " e.pagerduty_key_sealed, e.headers_sealed, e.tenant_id,"
+    " IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL),"
     " d.manual, d.resume_at IS NOT NULL, ev.test"
     " FROM " DB_IDS_TABLE
     " JOIN deliveries d ON d.id = ids.id"
@@ -98,7 +99,7 @@ static const char claim_orphans_sql[] =
 enum {
 	C_ID, C_TENANT, C_ENDPOINT, C_ATTEMPTS, C_ENABLED, C_STANDARD, C_URL,
 	C_FORMAT, C_SECRET, C_TYPE, C_OCCURRED, C_DATA, C_PDKEY, C_HEADERS,
-	C_MANUAL, C_RESUME, C_TEST
+	C_EP_TENANT, C_PREV, C_MANUAL, C_RESUME, C_TEST
 };
 
 void
@@ -107,6 +108,7 @@ job_free(struct job *j)
 	if (j == NULL)
 		return;
 	free(j->j_sealed);
+	free(j->j_prev_sealed);
 	free(j->j_pdkey_sealed);
 	free(j->j_headers_sealed);
 	free(j->j_url);
@@ -163,6 +165,10 @@ job_from_row(const struct dbres *r, size_t i, unsigned long long token)
 	j->j_data = col_dup(r, i, C_DATA);
 	j->j_data_len = dbres_len(r, i, C_DATA);
 	j->j_sealed = col_dup(r, i, C_SECRET);
+	j->j_ep_tenant = (unsigned long long)dbres_int(r, i, C_EP_TENANT);
+	/* The secret a rotation replaced, while its overlap lasts. */
+	if (dbres_get(r, i, C_PREV) != NULL)
+		j->j_prev_sealed = col_dup(r, i, C_PREV);
 	if (dbres_get(r, i, C_PDKEY) != NULL)
 		j->j_pdkey_sealed = col_dup(r, i, C_PDKEY);
 	if (dbres_get(r, i, C_HEADERS) != NULL)

@@ -33,6 +33,12 @@ struct job {
 	char			*j_format;
 	char			*j_sealed;	/* the secret, sealed: opened
 						   only to sign, by the sender */
+	char			*j_prev_sealed;	/* the secret a rotation
+						   replaced, during its overlap;
+						   NULL otherwise */
+	unsigned long long	 j_ep_tenant;	/* the endpoint's tenant_id,
+						   which sealed values are
+						   bound to, with j_endpoint */
 	char			*j_pdkey_sealed; /* PagerDuty routing key and */
 	char			*j_headers_sealed; /* custom headers: NULL or
 						   sealed, opened likewise */

@@ -435,12 +435,22 @@ xfer_put(struct sender *s, struct xfer *x)
 	s->s_free = x;
 }
 
-/* Open an optional sealed column (NULL: none) into out: 0, or -1. */
+/* Open an optional sealed column (NULL: none) of j's endpoint into out:
+ * 0, or -1.  Sealed values are bound to their row (crypto.h). */
 static int
-open_opt(const char *sealed, struct buf *out)
+open_opt(const struct job *j, const char *column, const char *sealed,
+    struct buf *out)
 {
+	struct cr_bind	 cb;
+
 	buf_init(out);
-	return sealed == NULL ? 0 : cr_open(sealed, strlen(sealed), out);
+	if (sealed == NULL)
+		return 0;
+	cb.cb_table = "endpoints";
+	cb.cb_column = column;
+	cb.cb_row = j->j_endpoint;
+	cb.cb_tenant = j->j_ep_tenant;
+	return cr_open(&cb, sealed, strlen(sealed), out);
 }
 
 /* Build what is sent.  -1 with the attempt filled when it cannot be. */
@@ -452,7 +462,7 @@ prepare(struct sender *s, struct xfer *x)
 	struct attempt		*at = x->x_at;
 	struct payload_src	 ps;
 	struct url		 u;
-	struct buf		 h, secret, pdkey, hdrs;
+	struct buf		 h, secret, prev, pdkey, hdrs;
 	size_t			 i;
 	int			 rc;
 
@@ -465,18 +475,23 @@ prepare(struct sender *s, struct xfer *x)
 	/* Opened here, in the one thread that signs: OpenSSL 3's shared
 	 * algorithm store then sees no contention, and the secret is in
 	 * clear only while this body is signed. */
-	buf_init(&secret);
-	if (cr_open(j->j_sealed, strlen(j->j_sealed), &secret) == -1) {
-		buf_free(&secret);
+	if (open_opt(j, "secret_sealed", j->j_sealed, &secret) == -1 ||
+	    open_opt(j, "prev_secret_sealed", j->j_prev_sealed, &prev) ==
+	    -1) {
+		cr_wipe(&secret);
+		cr_wipe(&prev);
 		at->at_fail = SF_LOCAL;
 		snprintf(at->at_error, sizeof(at->at_error), "the endpoint "
-		    "secret does not open with the dispatcher's master key");
+		    "secret does not open with the dispatcher's master key "
+		    "(or was not sealed for this endpoint)");
 		return -1;
 	}
 	/* The PagerDuty routing key and the custom headers likewise. */
-	if (open_opt(j->j_pdkey_sealed, &pdkey) == -1 ||
-	    open_opt(j->j_headers_sealed, &hdrs) == -1) {
+	if (open_opt(j, "pagerduty_key_sealed", j->j_pdkey_sealed, &pdkey) ==
+	    -1 || open_opt(j, "headers_sealed", j->j_headers_sealed, &hdrs) ==
+	    -1) {
 		cr_wipe(&secret);
+		cr_wipe(&prev);
 		cr_wipe(&pdkey);
 		cr_wipe(&hdrs);
 		at->at_fail = SF_LOCAL;
@@ -493,6 +508,8 @@ prepare(struct sender *s, struct xfer *x)
 	ps.ps_data = j->j_data;
 	ps.ps_data_len = j->j_data_len;
 	ps.ps_secret = buf_cstr(&secret);
+	ps.ps_prev_secret = j->j_prev_sealed != NULL ? buf_cstr(&prev) :
+	    NULL;
 	ps.ps_standard = j->j_standard;
 	ps.ps_test = j->j_test;
 	ps.ps_user_agent = cf->cf_user_agent;
@@ -503,6 +520,7 @@ prepare(struct sender *s, struct xfer *x)
 	ps.ps_headers = j->j_headers_sealed != NULL ? buf_cstr(&hdrs) : NULL;
 	rc = payload_build(&ps, &x->x_pl, at->at_error, sizeof(at->at_error));
 	cr_wipe(&secret);
+	cr_wipe(&prev);
 	cr_wipe(&pdkey);
 	cr_wipe(&hdrs);
 	if (rc == -1) {

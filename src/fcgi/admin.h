@@ -19,6 +19,7 @@ const char *admin_format_label(const char *format);
 /* admin_endpoint.c: one endpoint, its Health dashboard and actions */
 void	admin_endpoint_get(struct req *);
 void	admin_endpoint_reveal_post(struct req *);
+void	admin_endpoint_rotate_get(struct req *);
 void	admin_endpoint_rotate_post(struct req *);
 void	admin_endpoint_test_post(struct req *);
 void	admin_endpoint_recover_post(struct req *);

@@ -32,9 +32,6 @@ done_notice(const char *done)
 		{ "created", "Endpoint created. Reveal the secret below and "
 		    "configure your receiver to verify signatures with it." },
 		{ "saved", "Changes saved." },
-		{ "rotated", "A new secret was generated; the old one no longer "
-		    "signs deliveries. Reveal it below and update your "
-		    "receiver." },
 		{ "test", "A test event is on its way (one attempt, marked "
 		    "X-Momentumpro-Test: true); it appears in Recent "
 		    "deliveries below." },
@@ -94,48 +91,115 @@ chart(struct buf *b, const struct dl_health *hh)
 	    "</figcaption></figure>\n", max);
 }
 
+/* How to verify, with code to copy.  The code checks the Standard
+ * Webhooks signature, which covers the timestamp; tests/integration/
+ * test_secrets.py runs the Python and Node.js versions as shown here. */
 static void
-snippets(struct buf *b)
+snippets(struct buf *b, unsigned long long id, int standard)
 {
-	buf_puts(b, "<section><h2>Verifying signatures</h2>\n<p>Reject any "
-	    "webhook where the <code>X-Momentumpro-Signature</code> header "
-	    "doesn't match HMAC-SHA256(body, secret), or where "
-	    "<code>X-Momentumpro-Timestamp</code> is more than 5 minutes old. "
+	buf_puts(b, "<section id=\"verify\"><h2>Verifying signatures</h2>\n"
+	    "<p>Verify <code>webhook-signature</code> and reject any webhook "
+	    "whose <code>webhook-timestamp</code> is more than 5 minutes old. "
+	    "Why that header: <code>X-Momentumpro-Signature</code> is the "
+	    "HMAC of the body alone, so someone who captured a delivery (from "
+	    "a log or a proxy) could send it again later with a fresh "
+	    "<code>X-Momentumpro-Timestamp</code> and pass the 5-minute check. "
+	    "<code>webhook-signature</code> signs <code>webhook-id</code>, "
+	    "<code>webhook-timestamp</code> and the body together: a replay "
+	    "with a new timestamp no longer matches, and one with the old "
+	    "timestamp is too old. To refuse a replay within the 5 minutes "
+	    "too, remember the <code>webhook-id</code> values you accepted. "
 	    "Compute the HMAC over the raw body bytes, before any JSON "
-	    "parsing.</p>\n<h3>Python</h3>\n<pre><code>");
+	    "parsing; Standard Webhooks libraries (<code>standardwebhooks"
+	    "</code>, <code>svix</code>) do all of this with this secret.</p>"
+	    "\n");
+	if (!standard)
+		html_printf(b, "<p class=\"error\" id=\"standard-off\">This "
+		    "endpoint does not send the Standard Webhooks headers yet "
+		    "(it was created before they were the default). <a href=\""
+		    "/admin/webhooks/%llu/edit\">Edit</a> it and tick them, then "
+		    "deploy this code: the other headers stay as they are."
+		    "</p>\n", id);
+	buf_puts(b, "<h3>Python</h3>\n<pre><code id=\"snippet-python\">");
 	html_esc(b,
-	    "import hmac, hashlib, time\n\n"
-	    "def verify(body: bytes, header_sig: str, secret: str) -> bool:\n"
-	    "    expected = hmac.new(secret.encode(), body, "
-	    "hashlib.sha256).hexdigest()\n"
-	    "    return hmac.compare_digest(expected, header_sig)\n\n"
-	    "def fresh(header_ts: str) -> bool:\n"
-	    "    return abs(time.time() - int(header_ts)) <= 300\n");
-	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre><code>");
+	    "import base64, hashlib, hmac, time\n\n"
+	    "def verify(body: bytes, headers, secret: str) -> bool:\n"
+	    "    \"\"\"headers: the request's, by lower-case name.\"\"\"\n"
+	    "    msg_id = headers.get(\"webhook-id\", \"\")\n"
+	    "    ts = headers.get(\"webhook-timestamp\", \"\")\n"
+	    "    if not ts.isdigit() or abs(time.time() - int(ts)) > 300:\n"
+	    "        return False  # too old: a replay\n"
+	    "    key = (base64.b64decode(secret[6:]) if "
+	    "secret.startswith(\"whsec_\")\n"
+	    "           else secret.encode())\n"
+	    "    signed = (msg_id + \".\" + ts + \".\").encode() + body\n"
+	    "    expected = base64.b64encode(hmac.new(key, signed, "
+	    "hashlib.sha256).digest())\n"
+	    "    # During a secret rotation there are two signatures: "
+	    "either will do.\n"
+	    "    return any(hmac.compare_digest(expected, "
+	    "sig.partition(\",\")[2].encode())\n"
+	    "               for sig in headers.get(\"webhook-signature\", "
+	    "\"\").split())\n");
+	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre><code id=\""
+	    "snippet-node\">");
 	html_esc(b,
 	    "const crypto = require('crypto');\n\n"
-	    "function verify(body, headerSig, secret) { // body: raw Buffer\n"
-	    "  const expected = crypto.createHmac('sha256', secret)"
-	    ".update(body).digest('hex');\n"
-	    "  const a = Buffer.from(expected), b = Buffer.from(headerSig || "
-	    "'');\n"
-	    "  return a.length === b.length && crypto.timingSafeEqual(a, b);\n"
-	    "}\n\n"
-	    "function fresh(headerTs) {\n"
-	    "  return Math.abs(Date.now() / 1000 - Number(headerTs)) <= 300;\n"
+	    "// body: the raw Buffer; headers: by lower-case name\n"
+	    "function verify(body, headers, secret) {\n"
+	    "  const id = headers['webhook-id'] || '';\n"
+	    "  const ts = headers['webhook-timestamp'] || '';\n"
+	    "  if (!/^[0-9]+$/.test(ts) || Math.abs(Date.now() / 1000 - "
+	    "Number(ts)) > 300)\n"
+	    "    return false; // too old: a replay\n"
+	    "  const key = secret.startsWith('whsec_') ?\n"
+	    "    Buffer.from(secret.slice(6), 'base64') : "
+	    "Buffer.from(secret);\n"
+	    "  const expected = Buffer.from(crypto.createHmac('sha256', key)\n"
+	    "    .update(id + '.' + ts + '.').update(body).digest('base64'));\n"
+	    "  // During a secret rotation there are two signatures: either "
+	    "will do.\n"
+	    "  return (headers['webhook-signature'] || '').split(' ').some("
+	    "(s) => {\n"
+	    "    const sig = Buffer.from(s.slice(s.indexOf(',') + 1));\n"
+	    "    return sig.length === expected.length &&\n"
+	    "      crypto.timingSafeEqual(sig, expected);\n"
+	    "  });\n"
 	    "}\n");
-	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre><code>");
+	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre><code id=\""
+	    "snippet-php\">");
 	html_esc(b,
 	    "<?php\n"
 	    "$body = file_get_contents('php://input');\n"
-	    "$sig = $_SERVER['HTTP_X_MOMENTUMPRO_SIGNATURE'] ?? '';\n"
-	    "$ts = (int)($_SERVER['HTTP_X_MOMENTUMPRO_TIMESTAMP'] ?? 0);\n"
-	    "$expected = hash_hmac('sha256', $body, $secret);\n"
-	    "if (!hash_equals($expected, $sig) || abs(time() - $ts) > 300) {\n"
-	    "    http_response_code(401);\n"
+	    "$id = $_SERVER['HTTP_WEBHOOK_ID'] ?? '';\n"
+	    "$ts = $_SERVER['HTTP_WEBHOOK_TIMESTAMP'] ?? '';\n"
+	    "$key = strncmp($secret, 'whsec_', 6) === 0 ?\n"
+	    "    base64_decode(substr($secret, 6)) : $secret;\n"
+	    "$expected = base64_encode(hash_hmac('sha256', \"$id.$ts.$body\", "
+	    "$key, true));\n"
+	    "$ok = false;\n"
+	    "// During a secret rotation there are two signatures: either will "
+	    "do.\n"
+	    "foreach (explode(' ', $_SERVER['HTTP_WEBHOOK_SIGNATURE'] ?? '') "
+	    "as $s) {\n"
+	    "    $ok = $ok || hash_equals($expected, (string)substr($s, "
+	    "strpos($s, ',') + 1));\n"
+	    "}\n"
+	    "if (!$ok || !ctype_digit($ts) || abs(time() - (int)$ts) > 300) {\n"
+	    "    http_response_code(401); // bad signature, or too old: a "
+	    "replay\n"
 	    "    exit;\n"
 	    "}\n");
-	buf_puts(b, "</code></pre></section>\n");
+	buf_puts(b, "</code></pre>\n<h3>With <code>X-Momentumpro-Signature"
+	    "</code> only</h3>\n<p>A receiver that checks only <code>"
+	    "X-Momentumpro-Signature</code> (HMAC-SHA256 of the body with the "
+	    "secret, lowercase hex) should also refuse an <code>"
+	    "X-Momentumpro-Delivery</code> it has already accepted, since the "
+	    "timestamp is not signed there. During a secret rotation's "
+	    "overlap, <code>X-Momentumpro-Signature-Previous</code> carries the "
+	    "body's HMAC with the previous secret: accept the delivery when "
+	    "either header matches its secret, so deliveries keep verifying "
+	    "while you deploy the new secret.</p></section>\n");
 }
 
 /* Format, filters and custom headers, as <dt>/<dd> pairs; the routing
@@ -372,17 +436,19 @@ endpoint_page(struct req *r, const char *revealed)
 		buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Reveal"
 		    "</button></form>");
 	}
+	if (ep.ep_prev_until[0] != '\0')
+		html_printf(&b, "<p class=\"hint\" id=\"prev-secret\">The "
+		    "previous secret also signs until <time datetime=\"%s\">%s"
+		    "</time> (UTC), after a rotation.</p>", ep.ep_prev_until,
+		    ep.ep_prev_until);
 	buf_puts(&b, "</dd>\n</dl></div>\n");
 
 	/* Actions */
 	html_printf(&b, "<div class=\"actions\">\n<a class=\"button secondary\""
 	    " href=\"/admin/webhooks/%llu/edit\">Edit</a>\n", id);
 	test_form(&b, r, &ep);
-	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
-	    "rotate-secret\">", id);
-	html_csrf(&b, r);
-	buf_puts(&b, "<button type=\"submit\" class=\"secondary\">Rotate "
-	    "secret</button></form>\n");
+	html_printf(&b, "<a class=\"button secondary\" href=\"/admin/webhooks/"
+	    "%llu/rotate-secret\">Rotate secret</a>\n", id);
 	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
 	    "%s\">", id, ep.ep_enabled ? "disable" : "enable");
 	html_csrf(&b, r);
@@ -471,7 +537,7 @@ endpoint_page(struct req *r, const char *revealed)
 		}
 	}
 	buf_puts(&b, "</section>\n");
-	snippets(&b);
+	snippets(&b, id, ep.ep_standard_webhooks);
 	html_end(&b);
 	/* A revealed secret must not linger in caches or history. */
 	html_send(r, 200, &b);
@@ -538,16 +604,127 @@ after_action(struct req *r, enum ep_err e, const char *done)
 	req_redirect(r, loc);
 }
 
+/* The overlaps the admin picks from; the API takes any up to 7d. */
+static const struct {
+	const char	*ov_value, *ov_label;
+} overlaps[] = {
+	{ "0", "None: the old secret stops signing now" },
+	{ "1h", "1 hour" },
+	{ "24h", "24 hours (recommended)" },
+	{ "7d", "7 days" },
+};
+
+/* Rotate's confirmation step: what happens, and the overlap to pick.
+ * A form, so it works without JavaScript. */
+static void
+rotate_confirm(struct req *r, const char *err)
+{
+	struct endpoint	 ep;
+	struct buf	 b;
+	enum ep_err	 e;
+	size_t		 i;
+
+	if ((e = endpoint_get(r->r_db, r->r_tenant, r->r_ids[0], &ep)) !=
+	    EP_OK) {
+		after_action(r, e, "");
+		return;
+	}
+	buf_init(&b);
+	html_begin(&b, r, "Rotate secret");
+	html_printf(&b, "<section class=\"narrow\"><h1>Rotate secret?</h1>\n"
+	    "<p>A new secret is generated for <strong class=\"url\">%s"
+	    "</strong> and shown once. During the overlap, deliveries are "
+	    "signed with both secrets: <code>webhook-signature</code> carries "
+	    "two signatures, and <code>X-Momentumpro-Signature-Previous</code> "
+	    "the old secret's beside <code>X-Momentumpro-Signature</code>. A "
+	    "receiver that accepts either keeps working while you deploy the "
+	    "new secret; after the overlap only the new one signs.</p>\n",
+	    ep.ep_url);
+	if (err != NULL)
+		html_printf(&b, "<p class=\"error\" role=\"alert\" id=\""
+		    "overlap-error\">%s</p>\n", err);
+	html_printf(&b, "<form method=\"post\" action=\"/admin/webhooks/%llu/"
+	    "rotate-secret\">", ep.ep_id);
+	html_csrf(&b, r);
+	buf_puts(&b, "<input type=\"hidden\" name=\"confirm\" value=\"1\">"
+	    "<label for=\"overlap\">Old secret keeps signing for</label>"
+	    "<select id=\"overlap\" name=\"overlap\">");
+	for (i = 0; i < sizeof(overlaps) / sizeof(overlaps[0]); i++)
+		html_printf(&b, "<option value=\"%s\"%s>%s</option>",
+		    overlaps[i].ov_value, strcmp(overlaps[i].ov_value, "24h") ==
+		    0 ? " selected" : "", overlaps[i].ov_label);
+	html_printf(&b, "</select>\n<div class=\"actions\"><button type=\""
+	    "submit\" class=\"danger\">Rotate secret</button> <a href=\"/"
+	    "admin/webhooks/%llu\">Cancel</a></div></form></section>\n",
+	    ep.ep_id);
+	html_end(&b);
+	html_send(r, err != NULL ? 422 : 200, &b);
+	buf_free(&b);
+	endpoint_free(&ep);
+}
+
+void
+admin_endpoint_rotate_get(struct req *r)
+{
+	rotate_confirm(r, NULL);
+}
+
+/* Rotates once confirmed (the form above); a POST without confirm,
+ * from an old page, gets the confirmation step instead.  The answer is
+ * a page, not a redirect: it shows the new secret, once. */
 void
 admin_endpoint_rotate_post(struct req *r)
 {
-	char		*secret = NULL;
+	char		*secret = NULL, *confirm, *ov, until[32], err[300];
+	long long	 overlap = EP_OVERLAP_DEFAULT;
+	struct buf	 b;
 	enum ep_err	 e;
 
-	e = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
-	    &secret);
+	confirm = req_form_get(r->r_body, r->r_bodylen, "confirm");
+	ov = req_form_get(r->r_body, r->r_bodylen, "overlap");
+	if (confirm == NULL) {
+		rotate_confirm(r, NULL);
+		goto out;
+	}
+	if (ov != NULL && endpoint_check_overlap(ov, &overlap, err,
+	    sizeof(err)) == -1) {
+		rotate_confirm(r, err);
+		goto out;
+	}
+	e = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0], overlap,
+	    &secret, until);
+	if (e != EP_OK) {
+		after_action(r, e, "");
+		goto out;
+	}
+	buf_init(&b);
+	html_begin(&b, r, "New secret");
+	html_printf(&b, "<section class=\"narrow wide\"><h1>New secret</h1>\n"
+	    "<p class=\"notice\" role=\"status\">Copy it now: it is shown "
+	    "only this once (Reveal on the endpoint page shows it again to "
+	    "admins).</p>\n<label for=\"new-secret\">Secret</label>"
+	    "<div class=\"copy-row\"><input type=\"text\" id=\"new-secret\" "
+	    "class=\"secret\" readonly value=\"%s\" autocomplete=\"off\" "
+	    "spellcheck=\"false\"> <button type=\"button\" class=\"secondary"
+	    "\" data-copy=\"new-secret\" hidden>Copy</button></div>\n",
+	    secret);
+	if (until[0] != '\0')
+		html_printf(&b, "<p id=\"overlap-end\">The previous secret keeps "
+		    "signing beside it until <time datetime=\"%s\">%s</time> "
+		    "(UTC): deploy the new secret to your receiver before then."
+		    "</p>\n", until, until);
+	else
+		buf_puts(&b, "<p id=\"overlap-end\">The previous secret no "
+		    "longer signs deliveries.</p>\n");
+	html_printf(&b, "<p><a class=\"button\" href=\"/admin/webhooks/%llu\">"
+	    "Back to the endpoint</a></p></section>\n", r->r_ids[0]);
+	html_end(&b);
+	html_send(r, 200, &b);
+	cr_wipe(&b);
+out:
 	endpoint_secret_free(&secret);
-	after_action(r, e, "rotated");
+	free(confirm);
+	free(ov);
 }
 
 void

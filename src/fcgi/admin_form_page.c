@@ -330,7 +330,9 @@ form_page(struct req *r, int status, unsigned long long id,
 	    "<label class=\"check\"><input type=\"checkbox\" name=\""
 	    "standard_webhooks\" value=\"1\"%s> <span>Also send Standard "
 	    "Webhooks headers (<code>webhook-id</code>, <code>webhook-"
-	    "timestamp</code>, <code>webhook-signature</code>)</span></label>"
+	    "timestamp</code>, <code>webhook-signature</code>): their "
+	    "signature covers the timestamp, so a captured delivery cannot "
+	    "be replayed later</span></label>"
 	    "\n<button type=\"submit\">Save</button>\n</form>\n",
 	    f->f_enabled ? " checked" : "", f->f_standard ? " checked" : "");
 	html_end(&b);

@@ -32,6 +32,7 @@ admin_webhooks_new_get(struct req *r)
 
 	memset(&f, 0, sizeof(f));
 	f.f_enabled = 1;
+	f.f_standard = 1;	/* signs the timestamp too: see README */
 	f.f_nfrows = FILTER_ROWS;
 	f.f_nhrows = HEADER_ROWS;
 	form_page(r, 200, 0, &f, NULL);

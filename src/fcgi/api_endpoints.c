@@ -408,7 +408,9 @@ put_str(struct buf *b, const char *key, const char *v)
 	jw_str(b, v);
 }
 
-/* The endpoint object; the secret only when it was just set. */
+/* The endpoint object; the secret only when it was just set.  While a
+ * rotation's overlap lasts, previous_secret_expires_at says until when
+ * the replaced secret still signs (null otherwise). */
 static void
 ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 {
@@ -468,6 +470,8 @@ ep_json(struct buf *b, const struct endpoint *ep, const char *secret)
 	put_str(b, "updated_at", ep->ep_updated_at);
 	if (secret != NULL)
 		put_str(b, "secret", secret);
+	put_str(b, "previous_secret_expires_at", ep->ep_prev_until[0] != '\0' ?
+	    ep->ep_prev_until : NULL);
 	buf_putc(b, '}');
 }
 
@@ -601,18 +605,84 @@ api_endpoint_delete(struct req *r)
 		req_respond(r, 204, NULL, "", 0);
 }
 
+/* The overlap of a rotation from the optional body {"overlap": "24h"}
+ * (a duration string, or a number of seconds): 0, or -1 answered. */
+static int
+rotate_overlap(struct req *r, long long *overlap)
+{
+	struct json_doc	 doc;
+	char		*v = NULL, err[300];
+	const char	*raw;
+	size_t		 len;
+	int		 t, rc;
+
+	*overlap = EP_OVERLAP_DEFAULT;
+	if ((rc = api_body(r, &doc, 1)) != 0)
+		return rc == 1 ? 0 : -1;
+	rc = -1;
+	t = json_get(&doc, 0, "overlap");
+	if (doc.d_tok[0].t_type != JSON_OBJECT ||
+	    doc.d_tok[0].t_size != (t == -1 ? 0 : 1)) {
+		req_json_error(r, 400, "invalid_body", "the body is optional; "
+		    "when given it must be {\"overlap\": \"24h\"}: how long "
+		    "the old secret keeps signing beside the new one (0 to "
+		    "7d)");
+		goto out;
+	}
+	if (t == -1) {
+		rc = 0;
+		goto out;
+	}
+	if (doc.d_tok[t].t_type == JSON_STRING)
+		v = json_strdup(&doc, t);
+	else if (doc.d_tok[t].t_type == JSON_NUMBER) {
+		raw = json_raw(&doc, t, &len);
+		v = xstrndup(raw, len);
+	}
+	if (v == NULL || endpoint_check_overlap(v, overlap, err,
+	    sizeof(err)) == -1) {
+		req_json_error(r, 400, "invalid_overlap", "%s", v == NULL ?
+		    "overlap: a duration string such as \"24h\", or a number "
+		    "of seconds" : err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(v);
+	json_free(&doc);
+	return rc;
+}
+
 void
 api_endpoint_rotate(struct req *r)
 {
 	char		*secret;
+	char		 until[32];
+	long long	 overlap;
 	enum ep_err	 rc;
+	struct endpoint	 ep;
+	struct buf	 b;
 
+	if (rotate_overlap(r, &overlap) == -1)
+		return;
 	if ((rc = endpoint_rotate_secret(r->r_db, r->r_tenant, r->r_ids[0],
-	    &secret)) != EP_OK) {
+	    overlap, &secret, until)) != EP_OK) {
 		ep_error(r, rc, NULL, NULL);
 		return;
 	}
-	ep_answer(r, 200, r->r_ids[0], secret);
+	if ((rc = endpoint_get(r->r_db, r->r_tenant, r->r_ids[0], &ep)) !=
+	    EP_OK) {
+		endpoint_secret_free(&secret);
+		ep_error(r, rc, NULL, NULL);
+		return;
+	}
+	/* The endpoint with its new secret, and until when the one it
+	 * replaced still signs (null: it stopped at once). */
+	buf_init(&b);
+	ep_json(&b, &ep, secret);
+	req_json(r, 200, &b);
+	cr_wipe(&b);
+	endpoint_free(&ep);
 	endpoint_secret_free(&secret);
 }
 

@@ -95,6 +95,7 @@ html_begin(struct buf *b, struct req *r, const char *title)
 	    "initial-scale=1\">\n"
 	    "<title>%s · Momentumpro</title>\n"
 	    "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+	    "<script src=\"/static/admin.js\" defer></script>\n"
 	    "</head>\n<body>\n<header class=\"top\">\n"
 	    "<a class=\"brand\" href=\"/admin/webhooks\">Momentumpro</a>\n",
 	    title);

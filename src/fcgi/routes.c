@@ -51,6 +51,8 @@ const struct route routes[] = {
 	    admin_webhooks_edit_get },
 	{ "POST", "/admin/webhooks/:id/reveal-secret", AUTH_SESSION,
 	    admin_endpoint_reveal_post },
+	{ "GET", "/admin/webhooks/:id/rotate-secret", AUTH_SESSION,
+	    admin_endpoint_rotate_get },
 	{ "POST", "/admin/webhooks/:id/rotate-secret", AUTH_SESSION,
 	    admin_endpoint_rotate_post },
 	{ "POST", "/admin/webhooks/:id/test", AUTH_SESSION,

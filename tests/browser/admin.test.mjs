@@ -192,7 +192,39 @@ try {
   await p3.goto(BASE + '/admin/webhooks');
   await p3.goto(endpointUrl);
   check(dialogs === 0, 'no injected script runs on the list or endpoint page');
+  // Rotate with JavaScript: the Copy button appears and copies the secret.
+  await js.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await p3.getByRole('link', { name: 'Rotate secret' }).click();
+  await p3.getByRole('button', { name: 'Rotate secret' }).click();
+  const copy = p3.locator('button[data-copy="new-secret"]');
+  check(await copy.isVisible(), 'with JavaScript, the new secret has a Copy button');
+  await copy.click();
+  const field = await p3.locator('#new-secret').inputValue();
+  const clip = await p3.evaluate(() => navigator.clipboard.readText()).catch((e) => 'ERR ' + e);
+  check(clip === field && field.startsWith('whsec_') && (await copy.textContent()) === 'Copied',
+    'Copy puts the new secret on the clipboard', clip);
+  await p3.screenshot({ path: join(SHOTS, '13-rotated-js.png'), fullPage: true });
   await js.close();
+
+  // Rotate secret, without JavaScript: a confirmation step with the
+  // overlap, then the new secret once, in a read-only field.
+  await page.goto(endpointUrl);
+  await page.getByRole('link', { name: 'Rotate secret' }).click();
+  check(/\/rotate-secret$/.test(page.url()) && await page.getByLabel('Old secret keeps signing for').isVisible(),
+    'Rotate secret asks for confirmation and the overlap', page.url());
+  await page.getByLabel('Old secret keeps signing for').selectOption('1h');
+  await shot('14-rotate-confirm');
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  const secretField = page.locator('#new-secret');
+  const rotated = await secretField.inputValue();
+  check(rotated.startsWith('whsec_') && rotated !== 'whsec_browser_test_secret_1234'
+    && await secretField.getAttribute('readonly') !== null,
+    'the new secret is shown in a read-only field', rotated);
+  check(!(await page.getByRole('button', { name: 'Copy' }).isVisible()),
+    'without JavaScript there is no Copy button that would do nothing');
+  check(await page.locator('#overlap-end').textContent().then((t) => t.includes('keeps signing beside it until')),
+    'the page says until when the old secret still signs');
+  await shot('15-rotated');
 
   // Delete with confirmation.
   await page.goto(endpointUrl);

@@ -3,7 +3,7 @@ the endpoint page with its Health dashboard, the actions, hostile input
 shown as text, CSRF and tenant isolation; through lighttpd and Apache."""
 import re
 
-from whtest import (SERVERS, Admin, admin_user, check, ctl, done, new_tenant, sql)
+from whtest import (SERVERS, Admin, admin_user, check, ctl, done, http_request, new_tenant, sql)
 
 XSS = '"><script>alert(1)</script>'
 
@@ -28,6 +28,8 @@ for name, base in SERVERS:
           and b'name="secret_mode" value="generate" checked' in r.body,
           "%s: the new endpoint form has URL, events by category with all-of-category and all, and secret" % name)
     check(r.body.count(b"<legend>") >= 10, "%s: the event picker is grouped by category" % name)
+    check(b'name="standard_webhooks" value="1" checked' in r.body,
+          "%s: a new endpoint gets the Standard Webhooks headers unless unticked" % name)
 
     # Validation: every wrong field gets its message, every value is kept.
     r = a.post("/admin/webhooks", [("url", "ftp://files.example.com/x"), ("secret_mode", "paste"),
@@ -70,7 +72,7 @@ for name, base in SERVERS:
     check(r.status == 303 and eid, "%s: Save creates the endpoint and shows it" % name, r)
     rows = sql("SELECT url, enabled, standard_webhooks, description, secret_sealed FROM endpoints WHERE id = ?", eid)
     check(rows and rows[0][:4] == ["https://hooks.example.com/momentumpro", "1", "1", XSS]
-          and rows[0][4].startswith("v1:"),
+          and rows[0][4].startswith("v2:"),
           "%s: the endpoint is stored with a sealed secret" % name, rows)
     pats = sorted(x[0] for x in sql("SELECT pattern FROM endpoint_events WHERE endpoint_id = ?", eid))
     check(pats == ["incident.*", "leave.approved"], "%s: the picked events are stored" % name, pats)
@@ -98,11 +100,44 @@ for name, base in SERVERS:
     secret1 = m.group(1) if m else b""
     sealed1 = sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0]
     check(secret1 and secret1.decode() not in sealed1, "%s: the sealed value does not contain the secret" % name)
+    # Rotate: a confirmation step (a form, no JavaScript needed) with the overlap.
+    r = a.get("/admin/webhooks/%d" % eid)
+    check(('href="/admin/webhooks/%d/rotate-secret"' % eid).encode() in r.body,
+          "%s: the endpoint page's Rotate leads to a confirmation step" % name)
+    r = a.get("/admin/webhooks/%d/rotate-secret" % eid)
+    check(r.status == 200 and b'name="confirm"' in r.body and b'name="csrf"' in r.body
+          and b'<option value="24h" selected>' in r.body and b'<option value="0">' in r.body,
+          "%s: Rotate asks to confirm and for the overlap, 24 hours by default" % name, r.body[:300])
     r = a.post("/admin/webhooks/%d/rotate-secret" % eid)
-    check(r.status == 303 and "done=rotated" in (r.header("Location") or ""), "%s: rotate secret" % name, r)
+    check(r.status == 200 and b'name="confirm"' in r.body
+          and sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0] == sealed1,
+          "%s: a POST without the confirmation only asks, it rotates nothing" % name, r)
+    r = a.post("/admin/webhooks/%d/rotate-secret" % eid, [("confirm", "1"), ("overlap", "8d")])
+    check(r.status == 422 and b'id="overlap-error"' in r.body
+          and sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0] == sealed1,
+          "%s: an overlap over 7 days is refused with a message" % name, r)
+    r = a.post("/admin/webhooks/%d/rotate-secret" % eid, [("confirm", "1"), ("overlap", "1h")])
+    m = re.search(rb'<input type="text" id="new-secret" class="secret" readonly value="(whsec_[A-Za-z0-9+/=]+)"',
+                  r.body)
+    check(r.status == 200 and m and m.group(1) != secret1 and b'data-copy="new-secret" hidden>Copy</button>' in r.body
+          and b'<script src="/static/admin.js" defer></script>' in r.body,
+          "%s: the new secret is shown once in a read-only field, with a Copy button that needs JS" % name,
+          r.body[:300])
+    check(b'id="overlap-end"' in r.body and b"keeps signing beside it until" in r.body
+          and r.header("Cache-Control") == "no-store",
+          "%s: the page says when the overlap ends, and is not cached" % name, r.headers)
+    left = sql("SELECT TIMESTAMPDIFF(SECOND, NOW(3), prev_secret_expires_at) FROM endpoints WHERE id = ?", eid)
+    check(3590 <= int(left[0][0]) <= 3600, "%s: the picked overlap (1 hour) is stored" % name, left)
+    newsecret = m.group(1) if m else b"?"
     r = a.post("/admin/webhooks/%d/reveal-secret" % eid)
     m = re.search(rb'id="secret-value">(whsec_[A-Za-z0-9+/=]+)<', r.body)
-    check(m and m.group(1) != secret1, "%s: rotation makes a new secret" % name)
+    check(m and m.group(1) == newsecret, "%s: rotation makes a new secret, which Reveal shows" % name)
+    r = a.post("/admin/webhooks/%d/rotate-secret" % eid, [("confirm", "1"), ("overlap", "0")])
+    check(r.status == 200 and b"no longer signs" in r.body
+          and sql("SELECT prev_secret_sealed IS NULL FROM endpoints WHERE id = ?", eid) == [["1"]],
+          "%s: overlap None stops the old secret at once" % name, r.body[:200])
+    js = http_request(base, "GET", "/static/admin.js")
+    check(js.status == 200 and b"data-copy" in js.body, "%s: /static/admin.js is served" % name, js)
 
     # Deliveries and the Health dashboard.
     for i in range(3):

@@ -21,7 +21,7 @@ EP = "/api/v1/endpoints"
 EVENTS = "/api/v1/events"
 ENDPOINT_KEYS = {"id", "url", "description", "events", "enabled", "disabled_reason", "health",
                  "standard_webhooks", "format", "pagerduty_routing_key", "filters",
-                 "headers", "created_at", "updated_at"}
+                 "headers", "created_at", "updated_at", "previous_secret_expires_at"}
 DELIVERY_KEYS = {"id", "event_id", "event", "endpoint_id", "status", "attempts",
                  "next_attempt_at", "last_status_code", "last_error",
                  "last_attempt_at", "created_at"}
@@ -175,10 +175,11 @@ def test_endpoints(name, base, key, tid):
     ep = r.json() or {}
     check(r.status == 201 and ENDPOINT_KEYS | {"secret"} == set(ep)
           and ep["events"] == ["leave.approved"] and ep["enabled"] is True
-          and ep["standard_webhooks"] is False and ep["disabled_reason"] is None
+          and ep["standard_webhooks"] is True and ep["disabled_reason"] is None
           and ep["description"] == "HR sync"
           and ep["health"] == {"failing": False, "failing_since": None, "failed_attempts": 0},
-          "%s: create returns 201 with the endpoint, its secret and its health" % name, r)
+          "%s: create returns 201 with the endpoint, its secret and its health, Standard Webhooks on"
+          % name, r)
     check(r.header("Location") == "%s/%s" % (EP, ep.get("id")),
           "%s: create sets Location" % name, r.headers)
     check(RFC3339_MS.match(ep.get("created_at", "")) and RFC3339_MS.match(ep.get("updated_at", "")),
@@ -193,7 +194,7 @@ def test_endpoints(name, base, key, tid):
           "%s: a generated secret is whsec_ + base64 of 32 random bytes" % name, secret)
     eid = ep.get("id")
     sealed = sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0]
-    check(sealed.startswith("v1:") and secret not in sealed and secret[6:] not in sealed,
+    check(sealed.startswith("v2:") and secret not in sealed and secret[6:] not in sealed,
           "%s: the secret is stored sealed, not in clear" % name, sealed)
 
     r = api(base, "GET", "%s/%s" % (EP, eid), key)
@@ -220,14 +221,21 @@ def test_endpoints(name, base, key, tid):
     check(is_error(r, 422, "invalid_secret") and "printable" in err_msg(r),
           "%s: a secret with a control character is refused" % name, r)
 
-    # Rotation.
+    # Rotation: an empty body (Content-Length: 0) is the default overlap, 24h.
     r = api(base, "POST", "%s/%s/rotate-secret" % (EP, eid), key)
     new = (r.json() or {}).get("secret", "")
-    sealed2 = sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0]
+    sealed2, prev2, left = sql("SELECT secret_sealed, prev_secret_sealed,"
+                               " TIMESTAMPDIFF(SECOND, NOW(3), prev_secret_expires_at)"
+                               " FROM endpoints WHERE id = ?", eid)[0]
     check(r.status == 200 and new.startswith("whsec_") and new != secret
           and (r.json() or {}).get("id") == eid,
           "%s: rotate-secret returns a new generated secret once" % name, r)
-    check(sealed2 != sealed and sealed2.startswith("v1:") and new[6:] not in sealed2,
+    until = (r.json() or {}).get("previous_secret_expires_at") or ""
+    check(RFC3339_MS.match(until) and left is not None and 86390 <= int(left) <= 86400
+          and prev2.startswith("v2:") and prev2 != sealed and secret[6:] not in prev2,
+          "%s: with no body the old secret keeps signing for 24h, sealed, and the answer says until when"
+          % name, (r, left))
+    check(sealed2 != sealed and sealed2.startswith("v2:") and new[6:] not in sealed2,
           "%s: rotation changes the sealed value, which holds no clear secret" % name)
     r = api(base, "GET", "%s/%s" % (EP, eid), key)
     check("secret" not in (r.json() or {}) and new not in r.body.decode(),
@@ -311,6 +319,9 @@ def test_endpoints(name, base, key, tid):
     sealed3 = sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0]
     check(r.status == 200 and "secret" not in r.json() and sealed3 != sealed2,
           "%s: PATCH can set a secret and does not echo it" % name, r)
+    check(sql("SELECT prev_secret_sealed IS NULL AND prev_secret_expires_at IS NULL FROM endpoints"
+              " WHERE id = ?", eid) == [["1"]],
+          "%s: a secret set by PATCH ends a rotation's overlap" % name)
 
     # Pagination of the list.
     r = api(base, "GET", EP + "?limit=2", key)

@@ -75,9 +75,10 @@ def new_secret():
     return "whsec_" + base64.b64encode(os.urandom(32)).decode()
 
 
-def seal(secret):
-    rc, out, err = ctl("seal", input=secret + "\n")
-    if rc != 0 or not out.startswith("v1:"):
+def seal(eid, secret):
+    """The secret sealed for endpoint eid's row (sealed values are bound to it)."""
+    rc, out, err = ctl("seal", "--endpoint", str(eid), input=secret + "\n")
+    if rc != 0 or not out.startswith("v2:"):
         raise RuntimeError("seal failed: %r %r" % (out, err))
     return out.strip()
 
@@ -85,9 +86,9 @@ def seal(secret):
 def endpoint(tid, url, secret=None, standard=False, enabled=True, patterns=("*",)):
     """An endpoint written with SQL; returns its id."""
     sql("INSERT INTO endpoints (tenant_id, url, secret_sealed, standard_webhooks, enabled)"
-        " VALUES (?, ?, ?, ?, ?)", tid, url, seal(secret or new_secret()),
-        int(standard), int(enabled))
+        " VALUES (?, ?, '', ?, ?)", tid, url, int(standard), int(enabled))
     eid = int(sql("SELECT MAX(id) FROM endpoints WHERE tenant_id = ?", tid)[0][0])
+    sql("UPDATE endpoints SET secret_sealed = ? WHERE id = ?", seal(eid, secret or new_secret()), eid)
     for p in patterns:
         sql("INSERT INTO endpoint_events (endpoint_id, tenant_id, pattern) VALUES (?, ?, ?)",
             eid, tid, p)

@@ -13,7 +13,7 @@ tb, kb = new_tenant("Group tenant B")
 
 
 def endpoint(tid, host, patterns):
-    sql("INSERT INTO endpoints (tenant_id, url, secret_sealed) VALUES (?, ?, 'v1:x')",
+    sql("INSERT INTO endpoints (tenant_id, url, secret_sealed) VALUES (?, ?, 'v2:x')",
         tid, "https://%s.group.example.com/hook" % host)
     ep = int(sql("SELECT MAX(id) FROM endpoints WHERE tenant_id = ?", tid)[0][0])
     for p in patterns:

@@ -13,6 +13,12 @@ sysconf=$(sed -n 's/^sysconfdir = //p' "$WH_BIN/Makefile" | sed "s#\${prefix}#$p
 ok "webhooksctl installed in bin" '[ -x "$dest$prefix/bin/webhooksctl" ]'
 ok "webhooks.fcgi installed in libexec" '[ -x "$dest$prefix/libexec/webhooks.fcgi" ]'
 ok "migrations installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/sql/001_schema.sql" ]'
+notinst=""
+for f in "$WH_TOP"/sql/[0-9]*.sql; do
+	[ -f "$dest$prefix/share/momentumpro-webhooks/sql/$(basename "$f")" ] || notinst="$notinst $(basename "$f")"
+done
+ok "every migration in sql/ is installed (missing:${notinst:- none})" '[ -z "$notinst" ]'
+ok "admin.js installed beside the stylesheet" '[ -f "$dest$prefix/share/momentumpro-webhooks/www/admin.js" ]'
 ok "event catalog installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/sql/catalog.json" ]'
 ok "stylesheet installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/www/style.css" ]'
 ok "Apache config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/webhooks.conf" ]'

@@ -418,7 +418,7 @@ check(r.status == 201 and ep_pd.get("format") == "pagerduty"
       "PagerDuty: the routing key comes back masked (••••%s)" % PDKEY[-4:], r)
 check(PDKEY not in r.body.decode(), "PagerDuty: the answer never holds the routing key", r)
 sealed = sql("SELECT pagerduty_key_sealed FROM endpoints WHERE id = ?", ep_pd.get("id"))[0][0]
-check(sealed.startswith("v1:") and PDKEY not in sealed,
+check(sealed.startswith("v2:") and PDKEY not in sealed,
       "PagerDuty: the routing key is stored sealed", sealed)
 
 ZAP_AUTH = "Bearer zap-4f1c9a7e2b6d8c3f5a0e"
@@ -432,7 +432,7 @@ check(r.status == 201 and ep_zap.get("format") == "momentumpro"
 check(ZAP_AUTH not in r.body.decode() and "zap-4f1c" not in r.body.decode(),
       "custom header values are never returned in full", r)
 hs = sql("SELECT headers_sealed FROM endpoints WHERE id = ?", ep_zap.get("id"))[0][0]
-check(hs.startswith("v1:") and "zap-4f1c" not in hs, "custom headers are stored sealed", hs)
+check(hs.startswith("v2:") and "zap-4f1c" not in hs, "custom headers are stored sealed", hs)
 lst = api(LIGHTTPD, "GET", EP, key).json() or {}
 check(all(PDKEY not in json.dumps(e) and "zap-4f1c" not in json.dumps(e)
           for e in lst.get("data", [])) and len(lst.get("data", [])) == 3,
@@ -563,6 +563,13 @@ const ctx = { helpers: { getBinaryDataBuffer: async () => __body } };
         p = subprocess.run(["node", "-e", shim % code, base64.b64encode(tampered).decode(),
                             json.dumps(q["headers"])], capture_output=True, text=True)
         check(p.stdout.startswith("ERR"), "README: the n8n snippet refuses a tampered body",
+              p.stdout + p.stderr)
+        replay = dict(q["headers"], **{"webhook-timestamp": str(int(time.time()) + 5),
+                                       "x-momentumpro-timestamp": str(int(time.time()) + 5)})
+        p = subprocess.run(["node", "-e", shim % code, base64.b64encode(q["body"]).decode(),
+                            json.dumps(replay)], capture_output=True, text=True)
+        check(p.stdout.startswith("ERR"),
+              "README: the n8n snippet refuses the delivery replayed with a new timestamp",
               p.stdout + p.stderr)
 
     # Standard Webhooks headers work with a Slack body too.

@@ -5,7 +5,7 @@ import json
 from whtest import check, ctl, done, new_tenant, sql
 
 tid, key = new_tenant("Status tenant")
-sql("INSERT INTO endpoints (tenant_id, url, secret_sealed) VALUES (?, 'https://status.example.com/hook', 'v1:x')", tid)
+sql("INSERT INTO endpoints (tenant_id, url, secret_sealed) VALUES (?, 'https://status.example.com/hook', 'v2:x')", tid)
 ep = int(sql("SELECT MAX(id) FROM endpoints WHERE tenant_id = ?", tid)[0][0])
 sql("INSERT INTO events (tenant_id, event_type, occurred_at, data) VALUES (?, 'leave.approved', '2026-04-29T14:32:11Z', '{}')", tid)
 ev = int(sql("SELECT MAX(id) FROM events WHERE tenant_id = ?", tid)[0][0])

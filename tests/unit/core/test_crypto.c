@@ -1,7 +1,11 @@
 /* crypto: RFC 4231 HMAC vectors, the seed's verify(), encodings, secrets
- * at rest and password hashing. */
+ * at rest (bound to their row), the master key file and password
+ * hashing. */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +71,19 @@ main(void)
 	    "\"2026-04-29T14:32:11Z\",\"data\":{\"id\":123}}";
 	struct buf	 b, s;
 	long		 n;
-	char		*h, *tok;
+	char		*h, *tok, planted[96], victim[64], msg[200];
+	struct stat	 st;
+	int		 fd;
+	const struct cr_bind bind = { "endpoints", "secret_sealed", 5, 1 };
+	/* The same value anywhere else: another tenant's row with the same
+	 * id, another row, another column, another table. */
+	const struct cr_bind other[] = {
+		{ "endpoints", "secret_sealed", 5, 2 },
+		{ "endpoints", "secret_sealed", 6, 1 },
+		{ "endpoints", "prev_secret_sealed", 5, 1 },
+		{ "endpoints", "headers_sealed", 5, 1 },
+		{ "tenants", "secret_sealed", 5, 1 },
+	};
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		unhex(v[i].key, key, &kl);
@@ -116,22 +132,75 @@ main(void)
 
 	snprintf(path, sizeof(path), "/tmp/whkey-%ld", (long)getpid());
 	unlink(path);
-	T_CHECK(cr_seal("x", 1, &b) == -1, "seal refuses without a master key");
+	/* Before: the key was first written to path.PID.tmp, opened
+	 * without O_EXCL or O_NOFOLLOW; a symlink planted there received
+	 * the key.  Now the name is random and the open exclusive. */
+	snprintf(planted, sizeof(planted), "%s.%ld.tmp", path,
+	    (long)getpid());
+	snprintf(victim, sizeof(victim), "/tmp/whkey-victim-%ld",
+	    (long)getpid());
+	unlink(planted);
+	unlink(victim);
+	T_CHECK(symlink(victim, planted) == 0, "a symlink planted at the old "
+	    "temporary name");
+	T_CHECK(cr_seal(&bind, "x", 1, &b) == -1,
+	    "seal refuses without a master key");
 	T_CHECK(cr_master_load(path, 0) == -1, "a missing key is not created "
 	    "unless asked");
 	T_CHECK(cr_master_load(path, 1) == 0 && access(path, R_OK) == 0,
 	    "the master key is created on first use");
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600,
+	    "the master key is created with mode 0600 (got %04o)",
+	    (unsigned)(st.st_mode & 07777));
+	T_CHECK(access(victim, F_OK) == -1, "the key is not written through "
+	    "a symlink planted at a guessable temporary name");
+	unlink(planted);
+	fd = open(path, O_RDONLY);
+	T_CHECK(cr_master_mode_check(fd, msg, sizeof(msg)) == 0,
+	    "mode 0600 is fine");
+	fchmod(fd, 0640);
+	T_CHECK(cr_master_mode_check(fd, msg, sizeof(msg)) == 0,
+	    "mode 0640 (the web server's group reads it) is fine");
+	fchmod(fd, 0644);
+	T_CHECK(cr_master_mode_check(fd, msg, sizeof(msg)) == 1 &&
+	    strstr(msg, "other users read it") != NULL,
+	    "a world-readable key is reported: %s", msg);
+	fchmod(fd, 0660);
+	T_CHECK(cr_master_mode_check(fd, msg, sizeof(msg)) == 1,
+	    "a group-writable key is reported");
+	close(fd);
+	fd = open("/tmp", O_RDONLY);
+	T_CHECK(cr_master_mode_check(fd, msg, sizeof(msg)) == -1,
+	    "a directory is not a key file");
+	close(fd);
+
 	buf_reset(&b);
-	T_CHECK(cr_seal("whsec_abc", 9, &b) == 0 &&
-	    strncmp(buf_cstr(&b), "v1:", 3) == 0 &&
+	T_CHECK(cr_seal(&bind, "whsec_abc", 9, &b) == 0 &&
+	    strncmp(buf_cstr(&b), "v2:", 3) == 0 &&
 	    strstr(b.b_data, "whsec_abc") == NULL, "a sealed secret hides it");
 	buf_init(&s);
-	T_CHECK(cr_open(b.b_data, b.b_len, &s) == 0 &&
+	T_CHECK(cr_open(&bind, b.b_data, b.b_len, &s) == 0 &&
 	    strcmp(buf_cstr(&s), "whsec_abc") == 0, "seal and open round trip");
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		buf_reset(&s);
+		T_CHECK(cr_open(&other[i], b.b_data, b.b_len, &s) == -1 &&
+		    s.b_len == 0, "a sealed value copied to %s.%s of row %llu, "
+		    "tenant %llu does not open", other[i].cb_table,
+		    other[i].cb_column, other[i].cb_row, other[i].cb_tenant);
+	}
 	b.b_data[10] ^= 1;
 	buf_reset(&s);
-	T_CHECK(cr_open(b.b_data, b.b_len, &s) == -1,
+	T_CHECK(cr_open(&bind, b.b_data, b.b_len, &s) == -1,
 	    "a tampered secret fails authentication");
+	buf_reset(&b);
+	buf_reset(&s);
+	T_CHECK(cr_seal_v1("whsec_old", 9, &b) == 0 &&
+	    cr_open(&bind, b.b_data, b.b_len, &s) == -1,
+	    "the old unbound format (v1) is refused");
+	buf_reset(&s);
+	T_CHECK(cr_open_v1(b.b_data, b.b_len, &s) == 0 &&
+	    strcmp(buf_cstr(&s), "whsec_old") == 0,
+	    "migrate can still open a v1 value to re-seal it");
 	unlink(path);
 
 	h = cr_password_hash("correct horse battery");

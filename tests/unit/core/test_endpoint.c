@@ -546,6 +546,42 @@ check_small_err(void)
 	    "a buffer of 1 byte gets an empty message");
 }
 
+/* A rotation's overlap: whole seconds from 0 to 7d. */
+static void
+check_overlap(void)
+{
+	static const struct {
+		const char	*in;
+		long long	 want;	/* -1: refused */
+	} cases[] = {
+		{ "24h", 86400 }, { "0", 0 }, { "0s", 0 }, { "2s", 2 },
+		{ "90", 90 }, { "30m", 1800 }, { "7d", 604800 },
+		{ "168h", 604800 }, { "2000ms", 2 },
+		{ "8d", -1 }, { "604801", -1 }, { "1500ms", -1 }, { "-5", -1 },
+		{ "", -1 }, { "soon", -1 }, { "1 h", -1 }, { "24H", -1 },
+		{ "99999999999999999999d", -1 },
+	};
+	char		 err[300];
+	long long	 got;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = -2;
+		err[0] = '\0';
+		rc = endpoint_check_overlap(cases[i].in, &got, err,
+		    sizeof(err));
+		if (cases[i].want == -1)
+			T_CHECK(rc == -1 && strncmp(err, "overlap: ", 9) == 0,
+			    "overlap \"%s\" is refused, naming the field",
+			    cases[i].in);
+		else
+			T_CHECK(rc == 0 && got == cases[i].want,
+			    "overlap \"%s\" is %lld s (got %lld)", cases[i].in,
+			    cases[i].want, got);
+	}
+}
+
 int
 main(void)
 {
@@ -571,5 +607,6 @@ main(void)
 		run_header(&header_cases[i]);
 	check_header_list();
 	check_small_err();
+	check_overlap();
 	return t_done();
 }

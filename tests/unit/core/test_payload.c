@@ -385,9 +385,61 @@ test_headers(void)
 	buf_free(&m);
 }
 
+/* During a rotation's overlap both secrets sign, in each scheme; the
+ * seed's header keeps its one hex value. */
+static void
+test_rotation(void)
+{
+	struct payload_src	 ps;
+	struct payload		 one, two, off;
+	char			 err[256], sig[65], prev[65], first[80];
+	const char		*ws, *sp;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_delivery = 99;
+	ps.ps_format = "momentumpro";
+	ps.ps_type = "leave.approved";
+	ps.ps_occurred_at = "2026-04-29T14:32:11Z";
+	ps.ps_data = "{\"id\": 1}";
+	ps.ps_data_len = strlen(ps.ps_data);
+	ps.ps_secret = SECRET;
+	ps.ps_standard = 1;
+	ps.ps_timestamp = 1777473131;
+	T_CHECK(payload_build(&ps, &one, err, sizeof(err)) == 0,
+	    "rotation: built with one secret");
+	ps.ps_prev_secret = "whsec_b2xkIHNlY3JldCBvbGQgc2VjcmV0IG9sZCBzZWNyZXQ=";
+	T_CHECK(payload_build(&ps, &two, err, sizeof(err)) == 0,
+	    "rotation: built with the previous secret too");
+	cr_sign_hex(SECRET, two.pl_body.b_data, two.pl_body.b_len, sig);
+	cr_sign_hex(ps.ps_prev_secret, two.pl_body.b_data, two.pl_body.b_len,
+	    prev);
+	T_CHECK(strcmp(header(&two, "X-Momentumpro-Signature"), sig) == 0,
+	    "rotation: X-Momentumpro-Signature is the new secret's, alone");
+	T_CHECK(strcmp(header(&two, "X-Momentumpro-Signature-Previous"),
+	    prev) == 0, "rotation: -Previous is the old secret's body HMAC");
+	T_CHECK(header(&one, "X-Momentumpro-Signature-Previous")[0] == '\0',
+	    "rotation: no -Previous header without an overlap");
+	ws = header(&two, "webhook-signature");
+	sp = strchr(ws, ' ');
+	snprintf(first, sizeof(first), "%.*s", sp ? (int)(sp - ws) : 0, ws);
+	T_CHECK(sp != NULL && strcmp(first, header(&one, "webhook-signature"))
+	    == 0 && strncmp(sp + 1, "v1,", 3) == 0 && strchr(sp + 1, ' ') ==
+	    NULL && strcmp(sp + 1, first) != 0, "rotation: webhook-signature "
+	    "is \"v1,<new> v1,<old>\" (%s)", ws);
+	ps.ps_standard = 0;
+	T_CHECK(payload_build(&ps, &off, err, sizeof(err)) == 0 &&
+	    header(&off, "webhook-signature")[0] == '\0' &&
+	    strcmp(header(&off, "X-Momentumpro-Signature-Previous"), prev) ==
+	    0, "rotation: without Standard Webhooks, -Previous still comes");
+	payload_free(&one);
+	payload_free(&two);
+	payload_free(&off);
+}
+
 int
 main(void)
 {
+	test_rotation();
 	test_momentumpro();
 	test_slack();
 	test_pagerduty();

@@ -43,6 +43,7 @@ STUB(admin_webhooks_update_post)
 STUB(admin_webhooks_edit_get)
 STUB(admin_endpoint_reveal_post)
 STUB(admin_endpoint_rotate_post)
+STUB(admin_endpoint_rotate_get)
 STUB(admin_endpoint_test_post)
 STUB(admin_endpoint_recover_post)
 STUB(admin_endpoint_enable_post)
@@ -150,6 +151,7 @@ static const struct route_case cases[] = {
 	{ "GET /admin/webhooks/:id/edit", "GET", "/admin/webhooks/5/edit", "admin_webhooks_edit_get", 0, 5, S },
 	{ "POST .../reveal-secret", "POST", "/admin/webhooks/5/reveal-secret", "admin_endpoint_reveal_post", 0, 5, S },
 	{ "GET .../reveal-secret is 405 (POST only)", "GET", "/admin/webhooks/5/reveal-secret", NULL, R405, 0, S },
+	{ "GET .../rotate-secret asks to confirm (admin)", "GET", "/admin/webhooks/5/rotate-secret", "admin_endpoint_rotate_get", 0, 5, S },
 	{ "POST .../rotate-secret (admin)", "POST", "/admin/webhooks/5/rotate-secret", "admin_endpoint_rotate_post", 0, 5, S },
 	{ "POST .../test (admin)", "POST", "/admin/webhooks/5/test", "admin_endpoint_test_post", 0, 5, S },
 	{ "POST .../recover (admin)", "POST", "/admin/webhooks/5/recover", "admin_endpoint_recover_post", 0, 5, S },
