@@ -204,7 +204,9 @@ check(len(ev) == 1 and ev[0]["data"]["endpoint_id"] == e_bad
                " LEFT(e.secret_sealed, 8), LENGTH(e.secret_sealed) FROM deliveries d"
                " JOIN endpoints e ON e.id = d.endpoint_id JOIN events ev ON ev.id = d.event_id"
                " WHERE d.endpoint_id = ?", e_ops)))
-mails = wait_until(lambda: [m for m in SMTP.mails() if "failing" in m["Subject"]], 15)
+# Other tests' endpoints may fail meanwhile: only this tenant's mail counts.
+mails = wait_until(lambda: [m for m in SMTP.mails() if "failing" in m["Subject"] and
+                            mail_a in m["To"]], 15)
 check(len(mails) == 1 and mail_a in mails[0]["To"] and bad.url in mails[0].get_payload()
       and "https://hooks.momentumpro.test/admin/webhooks/%d" % e_bad in mails[0].get_payload(),
       "one mail to the tenant's admin names the URL, and links the endpoint page",
