@@ -92,7 +92,7 @@ function fail(key, detail) {
 	if (b) b[0]++;
 	else bad.set(key, [1, detail]);
 }
-let outside = 0;
+let outside = 0, byServer = 0;
 for (const line of lines) {
 	let x;
 	try { x = JSON.parse(line); } catch (e) { fail("unreadable record", line.slice(0, 300)); continue; }
@@ -109,9 +109,16 @@ for (const line of lines) {
 	if (!op) {
 		// Outside the document: an unknown path (404) or method (405)
 		// still answers with the error body.
+		// A path the web server itself refuses (a raw newline or a
+		// byte that is not UTF-8: lighttpd's HTML 400) never reached
+		// the program, so the document has nothing to say about it.
+		if (x.status === 400 && !/json/i.test(x.content_type || "")) {
+			byServer++;
+			continue;
+		}
 		outside++;
 		const want = onPath.length ? 405 : 404;
-		if (x.status !== want || !parse() || !errorValidate(body))
+		if (x.status !== want || (x.method !== "HEAD" && (!parse() || !errorValidate(body))))
 			fail(`${x.method} ${path}: not in the document, answered ${x.status}`, where +
 			    `\nexpected ${want} with an error body`);
 		continue;
@@ -148,7 +155,8 @@ for (const op of ops) {
 	    mine.map(([k, [n, d]]) => `${k} (${n}x); first:\n${d}`).join("\n"));
 	bad.forEach((_, k) => { if (k.startsWith(`${op.method} ${op.path} `)) bad.delete(k); });
 }
-check(bad.size === 0, `${outside} responses outside the document are 404 or 405 error bodies`,
+check(bad.size === 0, `${outside} responses outside the document are 404 or 405 error bodies ` +
+    `(${byServer} answered by the web server itself)`,
     [...bad.entries()].map(([k, [n, d]]) => `${k} (${n}x); first:\n${d}`).join("\n"));
 const unseen = ops.filter((o) => o.seen === 0).map((o) => `${o.method} ${o.path}`);
 check(unseen.length === 0, "every operation in the document was exercised by the tests", unseen.join("\n"));
