@@ -98,9 +98,11 @@ admin_link_get(struct req *r)
 		free(tok);
 		return;
 	}
-	/* The token is in this page (never cached: see req_respond): keep
-	 * it out of the Referer of anything the page loads. */
-	req_add_header(r, "Referrer-Policy", "no-referrer");
+	/* The token is in this page's URL (never cached: see req_respond):
+	 * a Referer of anything the page loads carries the origin alone.
+	 * Not "no-referrer", which makes browsers send "Origin: null" with
+	 * the button's POST, and the same-origin check refuse it. */
+	req_add_header(r, "Referrer-Policy", "strict-origin");
 	buf_init(&b);
 	html_begin(&b, r, "Continue to Admin → Webhooks");
 	html_printf(&b, "<section class=\"narrow\">\n"
