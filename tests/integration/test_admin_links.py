@@ -88,7 +88,8 @@ for name, base in SERVERS:
     check(r.status == 403 and cookie_of(r) is None,
           "%s: a POST of the link from another site is refused (403)" % name, r)
 
-    r = use(base, token)
+    # As a browser sends it: Origin is this very site.
+    r = use(base, token, origin=base)
     cookie = cookie_of(r)
     check(r.status == 303 and r.header("Location") == "/admin/webhooks" and cookie is not None,
           "%s: Continue signs in (session cookie) and goes to Admin -> Webhooks" % name, r)
