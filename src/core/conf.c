@@ -106,6 +106,8 @@ static const struct ckey ckeys[] = {
 	    "a number from 1 to 100000" },
 	{ "security", "login_lockout", C_DUR, O(cf_login_lockout_ms), 1000,
 	    86400000, "a duration from 1s to 1d, e.g. 15m" },
+	{ "security", "admin_link_lifetime", C_DUR, O(cf_admin_link_ms), 1000,
+	    3600000, "a duration from 1s to 1h, e.g. 5m" },
 
 	{ "notify", "smtp_url", C_SMTP, O(cf_smtp_url), 0, 0,
 	    "smtp://host:port or smtps://host:port" },
@@ -186,6 +188,7 @@ conf_defaults(struct conf *cf)
 	cf->cf_manual_per_minute = 10;
 	cf->cf_ingest_per_second = 0;
 	cf->cf_login_lockout_ms = 900000;
+	cf->cf_admin_link_ms = 300000;
 	cf->cf_retention_days = 30;
 	cf->cf_disable_after_ms = 432000000;
 	cf->cf_notify_interval_ms = 86400000;

@@ -65,6 +65,7 @@ struct conf {
 	unsigned	 cf_login_max_failures;	/* per email and address */
 	unsigned	 cf_login_addr_max_failures;	/* per address */
 	long long	 cf_login_lockout_ms;
+	long long	 cf_admin_link_ms;	/* sign-in links */
 
 	/* [notify] */
 	char		*cf_smtp_url;		/* NULL or "": no mail */

@@ -135,7 +135,9 @@ html_send(struct req *r, int status, struct buf *b)
 	req_add_header(r, "Content-Security-Policy", "default-src 'self'; "
 	    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
 	    "frame-ancestors 'none'; form-action 'self'");
-	req_add_header(r, "Referrer-Policy", "same-origin");
+	/* Unless the page chose a stricter one (admin_link.c). */
+	if (strstr(buf_cstr(&r->r_hdrs), "Referrer-Policy:") == NULL)
+		req_add_header(r, "Referrer-Policy", "same-origin");
 	req_respond(r, status, "text/html; charset=utf-8", b->b_data,
 	    b->b_len);
 }

@@ -30,12 +30,16 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/deliveries/:id", AUTH_API, api_delivery_get },
 	{ "POST", "/api/v1/deliveries/:id/redeliver", AUTH_API,
 	    api_delivery_redeliver },
+	{ "POST", "/api/v1/admin-links", AUTH_API, api_admin_links_post },
+	{ "GET", "/api/v1/openapi.json", AUTH_NONE, api_openapi_get },
 
 	/* JSON API */
 
 	/* Admin pages */
 	{ "GET", "/admin/login", AUTH_NONE, admin_login_get },
 	{ "POST", "/admin/login", AUTH_NONE, admin_login_post },
+	{ "GET", "/admin/link", AUTH_NONE, admin_link_get },
+	{ "POST", "/admin/link", AUTH_NONE, admin_link_post },
 	{ "POST", "/admin/logout", AUTH_SESSION, admin_logout_post },
 	{ "POST", "/admin/logout-everywhere", AUTH_SESSION,
 	    admin_logout_everywhere_post },

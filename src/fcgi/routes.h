@@ -43,6 +43,13 @@ void	api_endpoint_recover(struct req *);
 void	api_endpoint_deliveries(struct req *);
 void	api_delivery_get(struct req *);
 void	api_delivery_redeliver(struct req *);
+void	api_admin_links_post(struct req *);
+/* The OpenAPI document of the API, from PKGDATADIR (api_openapi.c). */
+void	api_openapi_get(struct req *);
+
+/* Where a sign-in link lands (admin_link.c). */
+void	admin_link_get(struct req *);
+void	admin_link_post(struct req *);
 
 /* Shared by the API handlers (auth_api.c).  Each returns -1 after it
  * has answered the request itself. */

@@ -50,8 +50,8 @@ cookie_get(const struct req *r, const char *name, char *out, size_t outsz)
 
 /* A POST must come from our own pages: when the browser says where the
  * form was, it must be this host. */
-static int
-same_origin(const struct req *r)
+int
+session_same_origin(const struct req *r)
 {
 	const char	*origin = req_header(r, "Origin");
 	const char	*host = req_header(r, "Host"), *p;
@@ -136,7 +136,7 @@ wh_auth_session(struct req *r)
 			goto out;
 		form_csrf = req_form_get(r->r_body, r->r_bodylen, "csrf");
 		if (form_csrf == NULL || !util_ct_streq(form_csrf, r->r_csrf) ||
-		    !same_origin(r)) {
+		    !session_same_origin(r)) {
 			log_warn("CSRF check failed for user %llu", r->r_user);
 			html_error(r, 403, "This form has expired or was not sent "
 			    "from this site. Go back, reload the page and try "
@@ -254,7 +254,7 @@ admin_login_post(struct req *r)
 {
 	const struct conf *cf = r->r_cf;
 	char		*email = NULL, *pw = NULL, *csrf = NULL;
-	char		*tok = NULL, *csrftok = NULL, addr[46];
+	char		 addr[46];
 	const char	*ra;
 	long long	 failures = 0, left_ms = 0;
 	unsigned long long user = 0, tenant = 0;
@@ -266,7 +266,7 @@ admin_login_post(struct req *r)
 	email = req_form_get(r->r_body, r->r_bodylen, "email");
 	pw = req_form_get(r->r_body, r->r_bodylen, "password");
 	csrf = req_form_get(r->r_body, r->r_bodylen, "csrf");
-	if (!login_token_ok(csrf) || !same_origin(r)) {
+	if (!login_token_ok(csrf) || !session_same_origin(r)) {
 		login_form(r, 403, email, "This sign-in form expired or was not "
 		    "sent from this site. Try again.");
 		goto out;
@@ -318,11 +318,9 @@ admin_login_post(struct req *r)
 	/* Counts whose window is over: a few at each sign-in, the rest by
 	 * the dispatchers' retention. */
 	(void)account_throttle_purge(r->r_db, 100);
-	if (account_session_open(r->r_db, user, tenant, cf->cf_session_ms,
-	    cf->cf_session_idle_ms, &tok, &csrftok) == -1)
+	if (session_start(r, user, tenant) == -1)
 		goto dberr;
 	log_info("user %llu signed in from %s", user, addr);
-	set_cookie(r, tok, cf->cf_session_ms / 1000);
 	req_redirect(r, "/admin/webhooks");
 	goto out;
 dberr:
@@ -334,8 +332,22 @@ out:
 	free(email);
 	free(pw);
 	free(csrf);
+}
+
+int
+session_start(struct req *r, unsigned long long user,
+    unsigned long long tenant)
+{
+	const struct conf *cf = r->r_cf;
+	char		*tok = NULL, *csrftok = NULL;
+
+	if (account_session_open(r->r_db, user, tenant, cf->cf_session_ms,
+	    cf->cf_session_idle_ms, &tok, &csrftok) == -1)
+		return -1;
+	set_cookie(r, tok, cf->cf_session_ms / 1000);
 	free(tok);
 	free(csrftok);
+	return 0;
 }
 
 void

@@ -17,6 +17,14 @@ struct req;
  * For POST it reads the body and checks the form's csrf field. */
 int	wh_auth_session(struct req *);
 
+/* Open a session for the user of tenant and set its cookie, as a
+ * sign-in with a password does: 0, or -1 (database error, nothing
+ * answered). */
+int	session_start(struct req *, unsigned long long user,
+	    unsigned long long tenant);
+/* 1 when the request has no Origin or names this host, else 0. */
+int	session_same_origin(const struct req *);
+
 void	admin_login_get(struct req *);
 void	admin_login_post(struct req *);
 void	admin_logout_post(struct req *);

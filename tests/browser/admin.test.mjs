@@ -261,6 +261,32 @@ try {
   await p4.goto(BASE + '/admin/webhooks');
   check(p4.url().endsWith('/admin/login'), 'after Sign out everywhere the other browser must sign in again');
   await other.close();
+
+  // Embedding: Momentumpro's admin asks for a sign-in link and sends the
+  // user there; opening it signs in nobody until the button is pressed.
+  const linkRes = await fetch(BASE + '/api/v1/admin-links', {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + tenant.api_key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, redirect: '/admin/webhooks/event-catalog' }),
+  });
+  const link = await linkRes.json();
+  check(linkRes.status === 201 && typeof link.url === 'string', 'the API makes a sign-in link', JSON.stringify(link));
+  const embedded = await browser.newContext({ javaScriptEnabled: false });
+  const p5 = await embedded.newPage();
+  await p5.goto(link.url);
+  check((await embedded.cookies()).length === 0 &&
+    await p5.getByRole('button', { name: 'Continue to Admin → Webhooks' }).isVisible(),
+  'opening a sign-in link shows Continue to Admin → Webhooks and signs nobody in yet');
+  await p5.screenshot({ path: join(SHOTS, '14-sign-in-link.png'), fullPage: true });
+  await p5.getByRole('button', { name: 'Continue to Admin → Webhooks' }).click();
+  check(p5.url() === BASE + '/admin/webhooks/event-catalog' &&
+    await p5.getByRole('button', { name: 'Sign out', exact: true }).isVisible(),
+  'Continue signs in (the browser\'s Origin is accepted) and opens the link\'s page', p5.url());
+  const p6 = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  const again = await p6.goto(link.url);
+  check(again.status() === 410 && await p6.getByText('This sign-in link has been used').first().isVisible(),
+    'the link opened again in another browser says it has been used (410)');
+  await embedded.close();
   await context.close();
 } catch (e) {
   check(false, 'the browser walk completed', e && e.stack);

@@ -20,7 +20,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${FUZZ_OUT:-$TOP/.run/fuzz}
 SECS=${1:-600}
 [ $# -gt 0 ] && shift
-NAMES=${*:-fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest}
+NAMES=${*:-fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest fuzz_redirect}
 
 BIN=$("$TOP/dev" build fuzz) || exit 1
 mkdir -p "$OUT"

@@ -29,6 +29,16 @@ keys=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/core/conf.c" | sed 's/.*, "/
 missing=""
 for k in $keys; do grep -q "^;\{0,1\}$k *=" "$WH_TOP/webhooks.conf.sample" || missing="$missing $k"; done
 ok "sample config documents every key (missing:${missing:- none})" '[ -z "$missing" ]'
+# So does README's configuration table: a row "| `[section] key`" (or a
+# row of that section naming the key as "/ `key`").
+missing=""
+for sk in $(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/core/conf.c" | sed 's/{ "//; s/", "/:/; s/"//'); do
+	sec=${sk%%:*} k=${sk#*:}
+	grep -E "^\| \`\[$sec\] " "$WH_TOP/README.md" | grep -qE "(\] |\`)$k\`" || missing="$missing [$sec]$k"
+done
+ok "README's configuration table documents every key (missing:${missing:- none})" '[ -z "$missing" ]'
+ok "the OpenAPI document installed beside the static files" \
+	'[ -f "$dest$prefix/share/momentumpro-webhooks/www/openapi.json" ]'
 # The sample config is accepted as it is.
 "$dest$prefix/bin/webhooksctl" -c "$WH_TOP/webhooks.conf.sample" version >/dev/null
 out=$("$dest$prefix/bin/webhooksctl" -c "$WH_TOP/webhooks.conf.sample" nosuch 2>&1)

@@ -70,6 +70,25 @@ class Response:
         return "<%d %r>" % (self.status, self.body[:300])
 
 
+# Every /api/v1 exchange is appended to this file, one JSON object a
+# line; test_zz_openapi.py, which runs last, validates each response
+# against the OpenAPI document (www/openapi.json).
+API_LOG = os.path.join(RUN, "api-exchanges.jsonl")
+_api_log_lock = threading.Lock()
+
+
+def record_exchange(method, path, req_body, status, ctype, data):
+    if not path.startswith("/api/v1/"):
+        return
+    rb = req_body[:300].decode("utf-8", "replace") if isinstance(req_body, bytes) else ""
+    line = json.dumps({"method": method, "path": path, "status": status,
+                       "content_type": ctype, "body": data.decode("utf-8", "replace"),
+                       "request": rb, "test": os.path.basename(sys.argv[0])}) + "\n"
+    with _api_log_lock:
+        with open(API_LOG, "a", encoding="utf-8") as f:
+            f.write(line)
+
+
 def http_request(base, method, path, body=None, headers=None, timeout=30, source=None):
     """One request; body may be bytes, str or a JSON-able object.  source:
     the client's address, another loopback address such as 127.0.0.2 (on
@@ -88,6 +107,7 @@ def http_request(base, method, path, body=None, headers=None, timeout=30, source
         conn.request(method, path, body=body, headers=hdrs)
         r = conn.getresponse()
         data = r.read()
+        record_exchange(method, path, body, r.status, r.getheader("Content-Type"), data)
         return Response(r.status, r.getheaders(), data)
     finally:
         conn.close()

@@ -60,6 +60,11 @@ main(void)
 		    "auto, always or never" },
 		{ MIN "[security]\nsession_idle = 10s\n",
 		    "bad value for 'session_idle'" },
+		{ MIN "[security]\nadmin_link_lifetime = 0s\n",
+		    "bad value for 'admin_link_lifetime'" },
+		{ MIN "[security]\nadmin_link_lifetime = 2h\n",
+		    ":5: bad value for 'admin_link_lifetime' in [security]: "
+		    "expected a duration from 1s to 1h" },
 		{ MIN "[security]\nlogin_max_failures_per_address = 0\n",
 		    "bad value for 'login_max_failures_per_address'" },
 		{ MIN "[limits]\nendpoints_per_tenant = -1\n",
@@ -119,6 +124,8 @@ main(void)
 		    cf.cf_login_addr_max_failures == 50,
 		    "hardening defaults: no extra ports, 1h idle, auto cookies, "
 		    "50 failures per address");
+		T_CHECK(cf.cf_admin_link_ms == 300000,
+		    "a sign-in link lasts 5m by default");
 		T_CHECK(cf.cf_endpoints_per_tenant == 100 &&
 		    cf.cf_manual_per_minute == 10 &&
 		    cf.cf_ingest_per_second == 0,
@@ -129,6 +136,7 @@ main(void)
 
 	rc = load(MIN "[delivery]\nallowed_ports = 22, 2000-2100 873\n"
 	    "[security]\nsecure_cookies = always\nsession_idle = 30m\n"
+	    "admin_link_lifetime = 90s\n"
 	    "[limits]\nendpoints_per_tenant = 0\ningest_per_second = 50\n",
 	    &cf, err, sizeof(err));
 	T_CHECK(rc == 0, "hardening keys load (%s)", rc ? err : "ok");
@@ -141,8 +149,10 @@ main(void)
 		T_CHECK(cf.cf_secure_cookies == CONF_COOKIES_ALWAYS &&
 		    cf.cf_session_idle_ms == 1800000 &&
 		    cf.cf_endpoints_per_tenant == 0 &&
-		    cf.cf_ingest_per_second == 50,
-		    "secure_cookies, session_idle and [limits] read");
+		    cf.cf_ingest_per_second == 50 &&
+		    cf.cf_admin_link_ms == 90000,
+		    "secure_cookies, session_idle, admin_link_lifetime and "
+		    "[limits] read");
 		conf_free(&cf);
 	}
 

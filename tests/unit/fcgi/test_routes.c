@@ -54,6 +54,10 @@ STUB(admin_delivery_get)
 STUB(admin_delivery_redeliver_post)
 STUB(admin_delivery_body_get)
 STUB(admin_logout_everywhere_post)
+STUB(api_admin_links_post)
+STUB(api_openapi_get)
+STUB(admin_link_get)
+STUB(admin_link_post)
 
 enum { R404 = 404, R405 = 405 };
 
@@ -110,6 +114,11 @@ static const struct route_case cases[] = {
 	{ "GET .../deliveries lists an endpoint's deliveries", "GET", "/api/v1/endpoints/7/deliveries", "api_endpoint_deliveries", 0, 7, A },
 	{ "GET /api/v1/deliveries/:id reads a delivery", "GET", "/api/v1/deliveries/9", "api_delivery_get", 0, 9, A },
 	{ "POST /api/v1/deliveries/:id/redeliver", "POST", "/api/v1/deliveries/9/redeliver", "api_delivery_redeliver", 0, 9, A },
+	{ "POST /api/v1/admin-links makes a sign-in link", "POST", "/api/v1/admin-links", "api_admin_links_post", 0, 0, A },
+	{ "GET /api/v1/admin-links is 405", "GET", "/api/v1/admin-links", NULL, R405, 0, A },
+	{ "GET /api/v1/openapi.json needs no key", "GET", "/api/v1/openapi.json", "api_openapi_get", 0, 0, N },
+	{ "GET /admin/link shows a sign-in link's page", "GET", "/admin/link", "admin_link_get", 0, 0, N },
+	{ "POST /admin/link uses a sign-in link", "POST", "/admin/link", "admin_link_post", 0, 0, N },
 	{ "GET /api/v1/deliveries (no id) is 404", "GET", "/api/v1/deliveries", NULL, R404, 0, A },
 	{ "an unknown sub-resource is 404", "POST", "/api/v1/endpoints/7/rotate", NULL, R404, 0, A },
 	{ "a segment after the last is 404", "POST", "/api/v1/endpoints/7/test/x", NULL, R404, 0, A },
