@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "db.h"
 #include "json.h"
+#include "schema.h"
 
 static int
 seg_ok(const char *s, size_t n)
@@ -47,14 +48,16 @@ walk(struct db *db, const char *js, size_t len, size_t *count, char *err,
 	struct json_doc	 doc;
 	char		 jerr[256];
 	char		*name = NULL, *cat = NULL, *desc = NULL;
-	const char	*ex;
-	size_t		 exlen, n = 0;
-	int		 t, v, rc = -1;
+	const char	*ex, *sch;
+	size_t		 exlen, schlen, n = 0;
+	struct buf	 why;
+	int		 t, v, s, rc = -1;
 
 	if (json_parse(&doc, js, len, JSON_MAX_DEPTH, jerr, sizeof(jerr))) {
 		snprintf(err, errsz, "catalog.json: %s", jerr);
 		return -1;
 	}
+	buf_init(&why);
 	if (doc.d_tok[0].t_type != JSON_ARRAY) {
 		snprintf(err, errsz, "catalog.json: expected an array");
 		goto out;
@@ -72,10 +75,12 @@ walk(struct db *db, const char *js, size_t len, size_t *count, char *err,
 		    (v = json_get(&doc, t, "description")) == -1 ||
 		    (desc = json_strdup(&doc, v)) == NULL ||
 		    (v = json_get(&doc, t, "example")) == -1 ||
-		    doc.d_tok[v].t_type != JSON_OBJECT) {
+		    doc.d_tok[v].t_type != JSON_OBJECT ||
+		    (s = json_get(&doc, t, "schema")) == -1 ||
+		    doc.d_tok[s].t_type != JSON_OBJECT) {
 			snprintf(err, errsz, "catalog.json: entry %zu needs "
-			    "name, category, description and an example "
-			    "object", n + 1);
+			    "name, category, description, an example object "
+			    "and a schema object", n + 1);
 			goto out;
 		}
 		if (!catalog_pattern_ok(name) || strchr(name, '*') != NULL ||
@@ -85,14 +90,31 @@ walk(struct db *db, const char *js, size_t len, size_t *count, char *err,
 			    "name '%s' for category '%s'", n + 1, name, cat);
 			goto out;
 		}
+		/* A schema that uses what schema_validate does not check
+		 * would let `webhooksctl catalog check` pass bad events, and
+		 * an example its own schema refuses would teach them. */
+		if (schema_check(&doc, s, jerr, sizeof(jerr)) == -1) {
+			snprintf(err, errsz, "catalog.json: %s: %s", name, jerr);
+			goto out;
+		}
+		buf_reset(&why);
+		if (schema_validate(&doc, s, &doc, v, "example", &why) > 0) {
+			snprintf(err, errsz, "catalog.json: %s: the example does "
+			    "not match the schema: %.*s", name,
+			    (int)strcspn(buf_cstr(&why), "\n"), why.b_data);
+			goto out;
+		}
 		ex = json_raw(&doc, v, &exlen);
+		sch = json_raw(&doc, s, &schlen);
 		if (db != NULL && db_exec(db,
 		    "INSERT INTO event_types (name, category, description,"
-		    " example) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+		    " example, data_schema) VALUES (?, ?, ?, ?, ?)"
+		    " ON DUPLICATE KEY UPDATE"
 		    " category = VALUES(category),"
 		    " description = VALUES(description),"
-		    " example = VALUES(example)",
-		    "sssb", name, cat, desc, ex, exlen) == -1) {
+		    " example = VALUES(example),"
+		    " data_schema = VALUES(data_schema)",
+		    "sssbb", name, cat, desc, ex, exlen, sch, schlen) == -1) {
 			snprintf(err, errsz, "catalog: %s", db_error(db));
 			goto out;
 		}
@@ -104,6 +126,7 @@ out:
 	free(name);
 	free(cat);
 	free(desc);
+	buf_free(&why);
 	json_free(&doc);
 	return rc;
 }
@@ -126,7 +149,8 @@ int
 catalog_list(struct db *db, struct dbres **res)
 {
 	return db_query(db, res, "SELECT name, category, description,"
-	    " example FROM event_types ORDER BY category, name", "");
+	    " example, data_schema FROM event_types"
+	    " ORDER BY category, name", "");
 }
 
 int
@@ -147,6 +171,21 @@ catalog_example(struct db *db, const char *type, char **example)
 		return -1;
 	if (r->r_nrow == 1)
 		*example = xstrndup(dbres_get(r, 0, 0), dbres_len(r, 0, 0));
+	dbres_free(r);
+	return 0;
+}
+
+int
+catalog_schema(struct db *db, const char *type, char **schema)
+{
+	struct dbres	*r;
+
+	*schema = NULL;
+	if (db_query(db, &r, "SELECT data_schema FROM event_types"
+	    " WHERE name = ?", "s", type) == -1)
+		return -1;
+	if (r->r_nrow == 1 && dbres_get(r, 0, 0) != NULL)
+		*schema = xstrndup(dbres_get(r, 0, 0), dbres_len(r, 0, 0));
 	dbres_free(r);
 	return 0;
 }
