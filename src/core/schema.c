@@ -830,7 +830,6 @@ check_kw(const struct json_doc *sd, int key, int val, const char *path,
 		regfree(&re);
 		free(s);
 	} else {
-		bad(err, errsz, path, "unsupported keyword");
 		snprintf(err, errsz, "%s: unsupported keyword '%s'", path,
 		    sub + strlen(path) + 1);
 		goto out;
