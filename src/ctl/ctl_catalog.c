@@ -109,7 +109,9 @@ check_event(struct source *src, const struct json_doc *doc, int ev,
 	buf_init(&out);
 	buf_init(&path);
 	if (doc->d_tok[ev].t_type != JSON_OBJECT) {
-		printf("%s: expected an object {\"event\", \"data\"}\n",
+		/* "[2]." names the element as "[2]". */
+		printf("%.*s: expected an object {\"event\", \"data\"}\n",
+		    *prefix ? (int)strlen(prefix) - 1 : 11,
 		    *prefix ? prefix : "(top level)");
 		n = 1;
 		goto out;

@@ -106,6 +106,10 @@ rc, out, err = ctl("catalog", "check", "--catalog", CATALOG,
                    write("batch.json", [{"event": "leave.approved", "data": catalog_ex}, bad]))
 check(rc == 1 and "[1].data.employee_id: expected integer, got string" in out
       and "[0]" not in out, "catalog check of a batch names the event's index", (rc, out, err))
+rc, out, err = ctl("catalog", "check", "--catalog", CATALOG, write("notobj.json", [1, bad]))
+check(rc == 1 and out.startswith('[0]: expected an object {"event", "data"}\n')
+      and "[1].data.id: required, missing" in out,
+      "catalog check of a batch: an element that is not an object is named", (rc, out, err))
 rc, out, err = ctl("catalog", "check", "--catalog", CATALOG,
                    write("unknown.json", {"event": "leave.unknown", "data": {}}))
 check(rc == 1 and "event: 'leave.unknown' is not a type of the catalog" in out,
