@@ -40,10 +40,11 @@ catalog_pattern_ok(const char *p)
 	return strcmp(dot + 1, "*") == 0 || seg_ok(dot + 1, strlen(dot + 1));
 }
 
-/* Walk the catalog; with db set, upsert each entry. */
+/* Walk the catalog; with db set, upsert each entry, its schema too when
+ * with_schema says event_types has the column. */
 static int
-walk(struct db *db, const char *js, size_t len, size_t *count, char *err,
-    size_t errsz)
+walk(struct db *db, int with_schema, const char *js, size_t len,
+    size_t *count, char *err, size_t errsz)
 {
 	struct json_doc	 doc;
 	char		 jerr[256];
@@ -106,7 +107,17 @@ walk(struct db *db, const char *js, size_t len, size_t *count, char *err,
 		}
 		ex = json_raw(&doc, v, &exlen);
 		sch = json_raw(&doc, s, &schlen);
-		if (db != NULL && db_exec(db,
+		if (db != NULL && !with_schema && db_exec(db,
+		    "INSERT INTO event_types (name, category, description,"
+		    " example) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+		    " category = VALUES(category),"
+		    " description = VALUES(description),"
+		    " example = VALUES(example)",
+		    "sssb", name, cat, desc, ex, exlen) == -1) {
+			snprintf(err, errsz, "catalog: %s", db_error(db));
+			goto out;
+		}
+		if (db != NULL && with_schema && db_exec(db,
 		    "INSERT INTO event_types (name, category, description,"
 		    " example, data_schema) VALUES (?, ?, ?, ?, ?)"
 		    " ON DUPLICATE KEY UPDATE"
@@ -135,14 +146,31 @@ int
 catalog_check(const char *js, size_t len, size_t *count, char *err,
     size_t errsz)
 {
-	return walk(NULL, js, len, count, err, errsz);
+	return walk(NULL, 0, js, len, count, err, errsz);
 }
 
 int
 catalog_load(struct db *db, const char *js, size_t len, char *err,
     size_t errsz)
 {
-	return walk(db, js, len, NULL, err, errsz);
+	struct dbres	*r;
+	int		 with_schema;
+
+	/* Check it all first, so a bad entry loads none of them. */
+	if (walk(NULL, 0, js, len, NULL, err, errsz) == -1)
+		return -1;
+	/* A migration directory that stops before 009_schemas.sql (an
+	 * upgrade done in steps) has no data_schema yet: load the rest,
+	 * and the schemas with the migrate that applies 009. */
+	if (db_query(db, &r, "SELECT COUNT(*) FROM information_schema.COLUMNS"
+	    " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'event_types'"
+	    " AND COLUMN_NAME = 'data_schema'", "") == -1) {
+		snprintf(err, errsz, "catalog: %s", db_error(db));
+		return -1;
+	}
+	with_schema = r->r_nrow == 1 && dbres_int(r, 0, 0) > 0;
+	dbres_free(r);
+	return walk(db, with_schema, js, len, NULL, err, errsz);
 }
 
 int
