@@ -158,6 +158,8 @@ const char *
 buf_cstr(struct buf *b)
 {
 	buf_reserve(b, 0);
+	/* A buffer never written to gets its first bytes here. */
+	b->b_data[b->b_len] = '\0';
 	return b->b_data;
 }
 
@@ -167,6 +169,7 @@ buf_release(struct buf *b)
 	char	*p;
 
 	buf_reserve(b, 0);
+	b->b_data[b->b_len] = '\0';
 	p = b->b_data;
 	buf_init(b);
 	return p;

@@ -50,6 +50,9 @@ usage(void)
 	    "                       (value on stdin; prints it sealed for that"
 	    " row)\n"
 	    "  status [--max-overdue 5m] [--json]\n"
+	    "  catalog check [--catalog FILE] EVENT_FILE\n"
+	    "                       (the event's data against its type's"
+	    " schema)\n"
 	    "  version\n");
 	exit(2);
 }
@@ -563,6 +566,9 @@ main(int argc, char **argv)
 		printf("webhooksctl %s\n", WH_VERSION);
 		return 0;
 	}
+	/* It reads the configuration only when it needs the database. */
+	if (strcmp(argv[0], "catalog") == 0)
+		return ctl_catalog(cfile, argc, argv);
 	if (conf_load(&cf, conf_default_path(cfile), err, sizeof(err))) {
 		fprintf(stderr, "webhooksctl: %s\n", err);
 		return 2;

@@ -33,7 +33,8 @@ admin_catalog_get(struct req *r)
 	    "category with <code>category.*</code>, or to everything with "
 	    "<code>*</code>. Each delivery's body is <code>{\"event\", "
 	    "\"occurred_at\", \"data\"}</code>, with <code>data</code> as "
-	    "shown below.</p>\n<nav class=\"toc\" aria-label=\"Categories\">"
+	    "shown below, with the JSON Schema (draft 2020-12) it meets; "
+	    "producers may add fields the schema does not name.</p>\n<nav class=\"toc\" aria-label=\"Categories\">"
 	    "<ul>", (unsigned long long)res->r_nrow);
 	for (i = 0; i < res->r_nrow; i++) {
 		cat = dbres_get(res, i, 1);
@@ -60,6 +61,18 @@ admin_catalog_get(struct req *r)
 		    "<h3><a href=\"#%s\"><code>%s</code></a></h3>\n<p>%s</p>\n"
 		    "<details><summary>Example payload</summary>\n<pre><code>",
 		    name, name, name, dbres_get(res, i, 2));
+		html_escn(&b, pretty.b_data, pretty.b_len);
+		buf_puts(&b, "</code></pre></details>\n");
+		/* The schema beside the example, closed too: 102 of them
+		 * open would bury the descriptions. */
+		buf_reset(&pretty);
+		if (dbres_get(res, i, CAT_SCHEMA) != NULL)
+			jw_pretty(&pretty, dbres_get(res, i, CAT_SCHEMA),
+			    dbres_len(res, i, CAT_SCHEMA));
+		else
+			buf_puts(&pretty, "{}");
+		html_printf(&b, "<details class=\"schema\"><summary>JSON "
+		    "Schema of <code>data</code></summary>\n<pre><code>");
 		html_escn(&b, pretty.b_data, pretty.b_len);
 		buf_puts(&b, "</code></pre></details>\n</article>\n");
 	}

@@ -37,7 +37,17 @@ api_event_types_get(struct req *r)
 		jw_key(&b, "example");
 		/* Raw: migrate loads it only after json_parse accepted it as
 		 * an object. */
-		buf_add(&b, dbres_get(res, i, 3), dbres_len(res, i, 3));
+		buf_add(&b, dbres_get(res, i, CAT_EXAMPLE),
+		    dbres_len(res, i, CAT_EXAMPLE));
+		buf_putc(&b, ',');
+		jw_key(&b, "schema");
+		/* Raw too, for the same reason; {} (anything) for a type
+		 * that left the catalog before schemas came. */
+		if (dbres_get(res, i, CAT_SCHEMA) != NULL)
+			buf_add(&b, dbres_get(res, i, CAT_SCHEMA),
+			    dbres_len(res, i, CAT_SCHEMA));
+		else
+			buf_puts(&b, "{}");
 		buf_putc(&b, '}');
 	}
 	buf_puts(&b, "]}");

@@ -20,7 +20,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${FUZZ_OUT:-$TOP/.run/fuzz}
 SECS=${1:-600}
 [ $# -gt 0 ] && shift
-NAMES=${*:-fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest fuzz_redirect}
+NAMES=${*:-fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest fuzz_redirect fuzz_schema}
 
 BIN=$("$TOP/dev" build fuzz) || exit 1
 mkdir -p "$OUT"
@@ -34,7 +34,7 @@ for n in $NAMES; do
 	dict=()
 	[ -f "$TOP/tests/fuzz/$n.dict" ] && dict=(-dict="$TOP/tests/fuzz/$n.dict")
 	case $n in
-	fuzz_json|fuzz_ingest) maxlen=16384 ;;
+	fuzz_json|fuzz_ingest|fuzz_schema) maxlen=16384 ;;
 	*) maxlen=4096 ;;
 	esac
 	before=$(ls "$art" | wc -l)

@@ -163,10 +163,11 @@ def test_event_types(name, base, key):
     check(r.status == 200 and len(data) >= 60 and "leave.approved" in names,
           "%s: event-types lists the catalog" % name, r)
     la = [t for t in data if t.get("name") == "leave.approved"]
-    check(la and set(la[0]) == {"name", "category", "description", "example"}
+    check(la and set(la[0]) == {"name", "category", "description", "example", "schema"}
           and la[0]["category"] == "leave" and isinstance(la[0]["example"], dict)
-          and la[0]["description"], "%s: each type has category, description and an "
-          "example object" % name, la)
+          and isinstance(la[0]["schema"], dict)
+          and la[0]["description"], "%s: each type has category, description, an example and a schema "
+          "object" % name, la)
 
 
 # ------------------------------------------------------------------ endpoints

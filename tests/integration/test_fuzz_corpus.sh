@@ -8,7 +8,7 @@
 set -u
 TOP=${WH_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${FUZZ_OUT:-$TOP/.run/fuzz}
-NAMES="fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest fuzz_redirect"
+NAMES="fuzz_json fuzz_conf fuzz_form fuzz_url fuzz_ingest fuzz_redirect fuzz_schema"
 
 mkdir -p "$OUT"
 log=$(mktemp)

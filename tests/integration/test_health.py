@@ -15,8 +15,8 @@ import subprocess
 import time
 import urllib.parse
 
-from whtest import (LIGHTTPD, RUN, Admin, Dispatcher, Receiver, admin_user, api, check, done,
-                    free_port, http_request, new_tenant, sql, wait_until)
+from whtest import (LIGHTTPD, RUN, TOP, Admin, Dispatcher, Receiver, admin_user, api, check, ctl,
+                    done, free_port, http_request, new_tenant, sql, wait_until)
 
 EP = "/api/v1/endpoints"
 
@@ -83,6 +83,16 @@ def deliveries(key, ep, status=None):
 
 def delivery(key, did):
     return api(LIGHTTPD, "GET", "/api/v1/deliveries/%d" % did, key).json()
+
+
+def schema_check(events):
+    """webhooksctl catalog check on the events as received: (rc, output)."""
+    path = os.path.join(RUN, "health-ops-%d.json" % os.getpid())
+    with open(path, "w") as f:
+        json.dump([{"event": e["event"], "data": e["data"]} for e in events], f)
+    rc, out, err = ctl("catalog", "check", "--catalog", os.path.join(TOP, "sql", "catalog.json"), path)
+    os.unlink(path)
+    return rc, out + err
 
 
 def op_events(recv, etype):
@@ -225,6 +235,8 @@ check(len(drops) == 3 and {d["data"]["event_type"] for d in drops} == {"leave.ap
       and all(d["data"]["delivery_id"] and d["data"]["last_error"] for d in drops),
       "webhook.delivery_dropped for each, with delivery id, event type, endpoint and last error",
       drops)
+rc, out = schema_check(ev + drops)
+check(ev and drops and rc == 0, "the operational events sent meet their catalog schemas", out)
 own = [json.loads(q["body"])["event"] for q in bad.requests
        if json.loads(q["body"])["event"].startswith("webhook.")]
 check(own == [], "the failing endpoint never receives operational events about itself", own)
@@ -359,6 +371,8 @@ emit(kf)
 ev = wait_until(lambda: op_events(opsf, "webhook.endpoint_disabled"), 15)
 check(len(ev) == 1 and ev[0]["data"]["endpoint_id"] == e_gone and "410" in ev[0]["data"]["reason"],
       "a 410 disables the endpoint and webhook.endpoint_disabled says why", ev)
+rc, out = schema_check(ev)
+check(ev and rc == 0, "webhook.endpoint_disabled as sent meets its catalog schema", out)
 d1.stop()
 
 # ------------------------------------------------------------ phase 2
