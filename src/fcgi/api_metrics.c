@@ -66,7 +66,7 @@ metrics_flush(struct db *db)
 	static unsigned long long taken[STATUS_MAX + 1];
 	static pthread_mutex_t	 flush_mu = PTHREAD_MUTEX_INITIALIZER;
 	struct metric_acc	 a;
-	char			 label[8];
+	char			 label[16];
 	int			 s, rc = 0;
 
 	/* One flush at a time: taken is the flusher's. */
