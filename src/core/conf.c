@@ -21,7 +21,7 @@
 
 enum ckind {
 	C_STR, C_UINT, C_PORT, C_BOOL, C_DUR, C_SIZE, C_RETRY, C_LOG, C_SMTP,
-	C_PORTS, C_COOKIES
+	C_PORTS, C_COOKIES, C_NETS, C_TOKEN
 };
 
 struct ckey {
@@ -129,6 +129,12 @@ static const struct ckey ckeys[] = {
 	{ "limits", "ingest_per_second", C_UINT, O(cf_ingest_per_second), 0,
 	    10000000, "a number from 0 (no limit) to 10000000" },
 
+	{ "metrics", "allow", C_NETS, O(cf_metrics_allow), 0, 0,
+	    "addresses or networks separated by spaces, at most 32, e.g. "
+	    "127.0.0.1 10.0.0.0/8 ::1" },
+	{ "metrics", "token", C_TOKEN, O(cf_metrics_token), 16, 256,
+	    "a bearer token of 16 to 256 printable characters without spaces" },
+
 	{ "retention", "days", C_UINT, O(cf_retention_days), 1, 3650,
 	    "a number of days from 1 to 3650" },
 
@@ -203,7 +209,8 @@ conf_free(struct conf *cf)
 	if (cf == NULL)
 		return;
 	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++)
-		if (ckeys[i].k_kind == C_STR || ckeys[i].k_kind == C_SMTP)
+		if (ckeys[i].k_kind == C_STR || ckeys[i].k_kind == C_SMTP ||
+		    ckeys[i].k_kind == C_TOKEN)
 			free(*(char **)((char *)cf + ckeys[i].k_off));
 	free(cf->cf_path);
 	memset(cf, 0, sizeof(*cf));
@@ -257,7 +264,7 @@ set_key(struct conf *cf, const struct ckey *k, const char *v)
 	void		*field = (char *)cf + k->k_off;
 	long long	 n, ms;
 	const char	*errstr;
-	size_t		 sz, cnt;
+	size_t		 sz, cnt, len, i;
 	char		*copy, *tok, *save;
 	enum log_level	 lvl;
 
@@ -320,6 +327,20 @@ set_key(struct conf *cf, const struct ckey *k, const char *v)
 		return 0;
 	case C_PORTS:
 		return ng_ports_parse(v, (struct ng_ports *)field);
+	case C_NETS:
+		return ng_nets_parse(v, (struct ng_nets *)field);
+	case C_TOKEN:
+		/* It travels in an Authorization header: visible ASCII. */
+		len = strlen(v);
+		if ((long long)len < k->k_min || (long long)len > k->k_max)
+			return -1;
+		for (i = 0; i < len; i++)
+			if ((unsigned char)v[i] <= 0x20 ||
+			    (unsigned char)v[i] >= 0x7f)
+				return -1;
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
 	case C_COOKIES:
 		if (strcmp(v, "auto") == 0)
 			*(int *)field = CONF_COOKIES_AUTO;
@@ -383,8 +404,8 @@ conf_load(struct conf *cf, const char *path, char *err, size_t errsz)
 			if (i == sizeof(ckeys) / sizeof(ckeys[0])) {
 				snprintf(err, errsz, "%s:%zu: unknown section "
 				    "[%s]; expected [database], [delivery], "
-				    "[ingest], [security], [limits], [retention] or "
-				    "[log]",
+				    "[ingest], [security], [limits], [notify], "
+				    "[metrics], [retention] or [log]",
 				    path, lineno, section);
 				goto out;
 			}

@@ -79,6 +79,11 @@ struct conf {
 	unsigned	 cf_manual_per_minute;	/* tests and redelivers */
 	unsigned	 cf_ingest_per_second;	/* per tenant */
 
+	/* [metrics]: GET /metrics for these clients or this bearer token;
+	 * neither set: off (404). */
+	struct ng_nets	 cf_metrics_allow;
+	char		*cf_metrics_token;	/* NULL: none */
+
 	/* [retention] */
 	unsigned	 cf_retention_days;
 

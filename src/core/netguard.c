@@ -321,3 +321,92 @@ ng_port_allowed(unsigned port, const struct ng_ports *np)
 			return 1;
 	return 0;
 }
+
+/* addr as 16 bytes, IPv4 mapped; *bits is 32 or 128.  -1 if not one. */
+static int
+ng_addr16(const char *s, uint8_t out[16], unsigned *bits)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4.s_addr, 4);
+		*bits = 32;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		memcpy(out, a6.s6_addr, 16);
+		*bits = 128;
+		return 0;
+	}
+	return -1;
+}
+
+int
+ng_nets_parse(const char *s, struct ng_nets *nn)
+{
+	struct ng_nets	 out;
+	char		 tok[64], *slash, *end;
+	const char	*p = s, *q;
+	unsigned long	 plen;
+	unsigned	 bits;
+	size_t		 len;
+
+	memset(&out, 0, sizeof(out));
+	while (*p != '\0') {
+		if (*p == ' ' || *p == '\t' || *p == ',') {
+			p++;
+			continue;
+		}
+		for (q = p; *q != '\0' && *q != ' ' && *q != '\t' && *q != ',';
+		    q++)
+			;
+		len = (size_t)(q - p);
+		if (len >= sizeof(tok) || out.nn_n == NG_NETS_MAX)
+			return -1;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p = q;
+		if ((slash = strchr(tok, '/')) != NULL)
+			*slash++ = '\0';
+		if (ng_addr16(tok, out.nn_addr[out.nn_n], &bits) == -1)
+			return -1;
+		plen = bits;
+		if (slash != NULL) {
+			if (*slash < '0' || *slash > '9')
+				return -1;
+			plen = strtoul(slash, &end, 10);
+			if (*end != '\0' || plen > bits)
+				return -1;
+		}
+		/* An IPv4 prefix counts within the mapped form's last 32. */
+		plen += bits == 32 ? 96 : 0;
+		out.nn_plen[out.nn_n] = (unsigned)plen;
+		/* Host bits count for nothing: 10.1.2.3/8 is 10.0.0.0/8. */
+		if (plen % 8 != 0)
+			out.nn_addr[out.nn_n][plen / 8] &=
+			    (uint8_t)(0xff << (8 - plen % 8));
+		for (len = (plen + 7) / 8; len < 16; len++)
+			out.nn_addr[out.nn_n][len] = 0;
+		out.nn_n++;
+	}
+	*nn = out;
+	return 0;
+}
+
+int
+ng_nets_match(const struct ng_nets *nn, const char *addr)
+{
+	uint8_t		 a[16];
+	unsigned	 bits;
+	size_t		 i;
+
+	if (addr == NULL || ng_addr16(addr, a, &bits) == -1)
+		return 0;
+	for (i = 0; i < nn->nn_n; i++)
+		if (ng_prefix_match(a, nn->nn_addr[i], nn->nn_plen[i]))
+			return 1;
+	return 0;
+}

@@ -34,4 +34,22 @@ int	ng_ports_parse(const char *, struct ng_ports *np);
 /* 1 if port may be connected to on a public address, else 0. */
 int	ng_port_allowed(unsigned port, const struct ng_ports *np);
 
+/*
+ * A list of client addresses and networks ([metrics] allow): IPv4 and
+ * IPv6 addresses, each with an optional /prefix.  IPv4 is kept as
+ * IPv4-mapped IPv6, so 127.0.0.1 also matches a client seen as
+ * ::ffff:127.0.0.1 (a dual-stack socket).
+ */
+#define NG_NETS_MAX	32
+struct ng_nets {
+	unsigned char	 nn_addr[NG_NETS_MAX][16];
+	unsigned	 nn_plen[NG_NETS_MAX];
+	size_t		 nn_n;
+};
+/* "127.0.0.1 10.0.0.0/8, ::1": up to NG_NETS_MAX, separated by spaces or
+ * commas.  0, or -1 (*nn unchanged). */
+int	ng_nets_parse(const char *, struct ng_nets *nn);
+/* 1 if the textual address (REMOTE_ADDR) is in one of them, else 0. */
+int	ng_nets_match(const struct ng_nets *, const char *addr);
+
 #endif

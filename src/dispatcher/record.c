@@ -15,6 +15,7 @@
 #include "delivery.h"
 #include "jsonw.h"
 #include "log.h"
+#include "metric.h"
 #include "notice.h"
 #include "quota.h"
 #include "record.h"
@@ -73,6 +74,7 @@ struct recorder {
 	const struct conf	*rc_cf;
 	struct db		*rc_db;
 	char			*rc_dispatcher;
+	unsigned		 rc_slot;	/* its metric_counters rows */
 	pthread_mutex_t		 rc_mu;
 	struct recs		 rc_q;
 	int64_t			 rc_oldest;	/* mono ms of rc_q's first */
@@ -179,6 +181,7 @@ record_new(const struct conf *cf, struct db *db, const char *dispatcher)
 	rc->rc_cf = cf;
 	rc->rc_db = db;
 	rc->rc_dispatcher = xstrdup(dispatcher);
+	rc->rc_slot = metric_slot(dispatcher);
 	pthread_mutex_init(&rc->rc_mu, NULL);
 	return rc;
 }
@@ -624,6 +627,31 @@ out:
 	return rc;
 }
 
+/* The counters of the attempts of recs [from, to) not yet on record:
+ * in the batch's transaction, so they move exactly as attempts are
+ * written (a retried batch counts once).  One statement, last before
+ * the COMMIT, so its row locks are held the shortest time. */
+static int
+write_counters(struct recorder *rc, const struct recs *w, size_t from,
+    size_t to)
+{
+	const struct rec	*r;
+	struct metric_acc	 a;
+	size_t			 i;
+
+	metric_acc_init(&a);
+	for (i = from; i < to; i++) {
+		r = &w->rs_v[i];
+		if (r->r_kind != RK_ATTEMPT || r->r_written)
+			continue;
+		metric_acc_attempt(&a, r->r_ok, r->r_code, r->r_duration);
+		if (r->r_status != RS_RETRYING)
+			metric_acc_add(&a, MC_DELIVERIES,
+			    status_names[r->r_status], 1);
+	}
+	return metric_acc_write(rc->rc_db, rc->rc_slot, &a);
+}
+
 /* One transaction for recs [from, *to); *to may come back smaller when
  * the batch is too large for one. */
 static int
@@ -677,6 +705,8 @@ write_batch(struct recorder *rc, struct recs *w, size_t from, size_t *to)
 		    notice_dropped(db, rc->rc_cf, w->rs_v[i].r_id) == -1)
 			goto fail;
 	}
+	if (n[RK_ATTEMPT] > 0 && write_counters(rc, w, from, *to) == -1)
+		goto fail;
 	if (db_commit(db) == -1) {
 		/* Written or not, we cannot tell: the retry must not
 		 * record these attempts twice. */

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -37,6 +38,7 @@
 #include "db.h"
 #include "jsonw.h"
 #include "log.h"
+#include "metrics.h"
 #include "req.h"
 #include "routes.h"
 #include "session.h"
@@ -45,10 +47,14 @@
 
 #define WORKERS		8
 
+/* The main thread writes the ingest counts once a second (metrics.h). */
+#define FLUSH_SECONDS	1
+
 struct pool {
 	pthread_mutex_t	 p_mu;
 	const struct conf *p_cf;
-	struct db	*p_free[WORKERS];
+	/* The workers' and the main thread's flush. */
+	struct db	*p_free[WORKERS + 1];
 	size_t		 p_nfree;
 };
 
@@ -172,7 +178,7 @@ static void
 pool_put(struct pool *p, struct db *db)
 {
 	pthread_mutex_lock(&p->p_mu);
-	/* At most WORKERS are ever out at once, so there is room. */
+	/* At most WORKERS + 1 are ever out at once, so there is room. */
 	p->p_free[p->p_nfree++] = db;
 	pthread_mutex_unlock(&p->p_mu);
 }
@@ -195,6 +201,9 @@ worker_main(void *arg)
 		r.r_start_ms = util_mono_ms();
 		buf_init(&r.r_hdrs);
 		handle(&r);
+		if (r.r_status != 0 && strcmp(r.r_method, "POST") == 0 &&
+		    r.r_path != NULL && strcmp(r.r_path, "/api/v1/events") == 0)
+			metrics_count_ingest(r.r_status);
 		log_info("%s %s %d %lldms tenant=%llu", r.r_method,
 		    r.r_path ? r.r_path : "-", r.r_status,
 		    (long long)(util_mono_ms() - r.r_start_ms), r.r_tenant);
@@ -223,6 +232,7 @@ main(int argc, char **argv)
 	sigset_t	 set;
 	const char	*cfile = NULL;
 	char		 err[1024];
+	struct db	*db;
 	size_t		 i, started = 0;
 	int		 c, sig;
 
@@ -275,13 +285,33 @@ main(int argc, char **argv)
 	}
 	if (started == 0)
 		return 1;
-	while (sigwait(&set, &sig) != 0)
-		;
+	/* Between signals, the ingest counts go to the database: from here
+	 * rather than after a request, so a process that gets no more
+	 * requests still writes its last ones. */
+	for (;;) {
+		struct timespec	 ts = { FLUSH_SECONDS, 0 };
+
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (metrics_pending()) {
+			db = pool_get(&pool);
+			(void)metrics_flush(db);
+			pool_put(&pool, db);
+		}
+	}
 	stopping = 1;
 	/* Ends every accept() waiting on it, with EINVAL. */
 	(void)shutdown(0, SHUT_RDWR);
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].w_thread, NULL);
+	if (metrics_pending()) {
+		db = pool_get(&pool);
+		if (metrics_flush(db) == -1)
+			log_warn("ingest counts not written at exit: %s",
+			    db_error(db));
+		pool_put(&pool, db);
+	}
 	for (i = 0; i < pool.p_nfree; i++)
 		db_free(pool.p_free[i]);
 	pthread_mutex_destroy(&pool.p_mu);

@@ -13,6 +13,8 @@
 
 const struct route routes[] = {
 	{ "GET", "/healthz", AUTH_NONE, health_get },
+	/* [metrics] allow or token, checked by the handler. */
+	{ "GET", "/metrics", AUTH_NONE, metrics_get },
 	{ "POST", "/api/v1/events", AUTH_API, api_events_post },
 	{ "GET", "/api/v1/event-types", AUTH_API, api_event_types_get },
 	{ "GET", "/api/v1/endpoints", AUTH_API, api_endpoints_list },

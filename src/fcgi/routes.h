@@ -28,6 +28,7 @@ extern const struct route	routes[];
 const struct route *route_match(struct req *, int *method_mismatch);
 
 void	health_get(struct req *);
+void	metrics_get(struct req *);
 
 /* The JSON API (auth_api.c, api_*.c). */
 void	api_events_post(struct req *);

@@ -23,6 +23,7 @@ ok "event catalog installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/sql/
 ok "stylesheet installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/www/style.css" ]'
 ok "Apache config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/webhooks.conf" ]'
 ok "lighttpd config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/lighttpd-webhooks.conf" ]'
+ok "Prometheus alert rules installed beside the web server configs" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/webhooks-alerts.yml" ]'
 ok "sample config installed in sysconfdir" '[ -f "$dest$sysconf/webhooks.conf.sample" ]'
 # The sample config documents every key the reader knows.
 keys=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/core/conf.c" | sed 's/.*, "//; s/"//')

@@ -72,6 +72,15 @@ main(void)
 		{ MIN "[limits]\ningest_per_second = lots\n",
 		    "bad value for 'ingest_per_second'" },
 		{ MIN "[limits]\nnosuch = 1\n", "unknown key 'nosuch' in [limits]" },
+		{ MIN "[metrics]\nallow = 127.0.0.1 prometheus.local\n",
+		    ":5: bad value for 'allow' in [metrics]: expected addresses" },
+		{ MIN "[metrics]\nallow = 10.0.0.0/33\n", "bad value for 'allow'" },
+		{ MIN "[metrics]\nallow = ::1/129\n", "bad value for 'allow'" },
+		{ MIN "[metrics]\ntoken = short\n",
+		    ":5: bad value for 'token' in [metrics]: expected a bearer "
+		    "token of 16" },
+		{ MIN "[metrics]\ntoken = \"sixteen chars and a space\"\n",
+		    "bad value for 'token'" },
 		{ MIN "[delivery]\nretry_schedule = 1s 1s 1s 1s 1s 1s 1s 1s 1s "
 		    "1s 1s 1s 1s 1s 1s 1s 1s\n", "bad value for 'retry_schedule'" },
 	};
@@ -153,6 +162,23 @@ main(void)
 		    cf.cf_admin_link_ms == 90000,
 		    "secure_cookies, session_idle, admin_link_lifetime and "
 		    "[limits] read");
+		conf_free(&cf);
+	}
+
+	rc = load(MIN, &cf, err, sizeof(err));
+	T_CHECK(rc == 0 && cf.cf_metrics_allow.nn_n == 0 &&
+	    cf.cf_metrics_token == NULL, "[metrics] is off by default");
+	if (rc == 0)
+		conf_free(&cf);
+	rc = load(MIN "[metrics]\nallow = 127.0.0.1, 10.1.0.0/16 ::1\n"
+	    "token = 0123456789abcdef-scrape\n", &cf, err, sizeof(err));
+	T_CHECK(rc == 0, "[metrics] keys load (%s)", rc ? err : "ok");
+	if (rc == 0) {
+		T_CHECK(cf.cf_metrics_allow.nn_n == 3 &&
+		    ng_nets_match(&cf.cf_metrics_allow, "10.1.200.7") &&
+		    !ng_nets_match(&cf.cf_metrics_allow, "10.2.0.1") &&
+		    strcmp(cf.cf_metrics_token, "0123456789abcdef-scrape") == 0,
+		    "[metrics] allow takes addresses and networks, token read");
 		conf_free(&cf);
 	}
 

@@ -231,9 +231,60 @@ test_sockaddr(void)
 	    "a NULL address is refused");
 }
 
+/* [metrics] allow: who may read /metrics, by REMOTE_ADDR. */
+static void
+test_nets(void)
+{
+	static const struct {
+		const char	*nets, *addr;
+		int		 want;
+	} nets[] = {
+		{ "127.0.0.1", "127.0.0.1", 1 },
+		{ "127.0.0.1", "127.0.0.2", 0 },
+		{ "127.0.0.1", "::ffff:127.0.0.1", 1 },
+		{ "10.0.0.0/8", "10.255.1.2", 1 },
+		{ "10.0.0.0/8", "11.0.0.1", 0 },
+		{ "10.17.0.0/12", "10.31.255.255", 1 },
+		{ "10.17.0.0/12", "10.32.0.0", 0 },
+		{ "192.0.2.0/24, 198.51.100.7", "198.51.100.7", 1 },
+		{ "192.0.2.0/24 198.51.100.7", "198.51.100.8", 0 },
+		{ "0.0.0.0/0", "203.0.113.9", 1 },
+		{ "0.0.0.0/0", "2001:db8::1", 0 },
+		{ "::1", "::1", 1 },
+		{ "::1", "127.0.0.1", 0 },
+		{ "2001:db8::/32", "2001:db8:ffff::1", 1 },
+		{ "2001:db8::/32", "2001:db9::1", 0 },
+		{ "2001:db8::/33", "2001:db8:8000::1", 0 },
+		{ "127.0.0.1", "localhost", 0 },
+		{ "127.0.0.1", "", 0 },
+	};
+	static const char *const bad[] = {
+		"localhost", "10.0.0.0/", "10.0.0.0/33", "::/129", "1.2.3.4/-1",
+		"1.2.3.4/8x", "127.1",
+	};
+	struct ng_nets	 nn;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		rc = ng_nets_parse(nets[i].nets, &nn);
+		T_CHECK(rc == 0 && ng_nets_match(&nn, nets[i].addr) ==
+		    nets[i].want, "allow %s %s %s", nets[i].nets,
+		    nets[i].want ? "admits" : "refuses", nets[i].addr);
+	}
+	T_CHECK(ng_nets_parse("127.0.0.1", &nn) == 0 &&
+	    ng_nets_match(&nn, NULL) == 0, "no REMOTE_ADDR is refused");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_CHECK(ng_nets_parse(bad[i], &nn) == -1,
+		    "allow refuses \"%s\"", bad[i]);
+	T_CHECK(ng_nets_parse("", &nn) == 0 && nn.nn_n == 0,
+	    "an empty allow list admits nobody");
+}
+
 int
 main(void)
 {
+	test_nets();
 	test_text();
 	test_text_not_literal();
 	test_sockaddr();

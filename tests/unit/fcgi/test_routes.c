@@ -18,6 +18,7 @@ static const char *called;
 
 #define STUB(fn) void fn(struct req *r) { (void)r; called = #fn; }
 STUB(health_get)
+STUB(metrics_get)
 STUB(api_events_post)
 STUB(api_event_types_get)
 STUB(api_endpoints_list)
@@ -79,6 +80,7 @@ struct route_case {
 static const struct route_case cases[] = {
 	/* public */
 	{ "GET /healthz is the health check", "GET", "/healthz", "health_get", 0, 0, N },
+	{ "GET /metrics is the metrics handler", "GET", "/metrics", "metrics_get", 0, 0, N },
 	{ "HEAD is served by the GET route", "HEAD", "/healthz", "health_get", 0, 0, N },
 	{ "POST on a GET-only path is 405", "POST", "/healthz", NULL, R405, 0, N },
 	{ "a trailing slash is another path (404)", "GET", "/healthz/", NULL, R404, 0, N },
