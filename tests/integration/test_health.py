@@ -169,9 +169,10 @@ check(d0.get("next_attempt_at") and parse_iso(d0["next_attempt_at"]) > time.time
 found = deliveries(ka, e_bad, "retrying") or []
 check(sorted(d["id"] for d in found) == sorted(d["id"] for d in rows),
       "the API status filter finds them under retrying", found)
+# The 400's result may still be on its way to the database.
+failed_now = wait_until(lambda: deliveries(ka, e_bad, "failed"), 10) or []
 check(deliveries(ka, e_bad, "pending") == [],
       "... and not under pending (left for deliveries not yet attempted)")
-failed_now = deliveries(ka, e_bad, "failed") or []
 check(len(failed_now) == 1 and failed_now[0]["last_status_code"] == 400,
       "a 400 is failed at once (final)", failed_now)
 rc, out, _ = (lambda p: (p.returncode, p.stdout, p.stderr))(subprocess.run(
