@@ -106,6 +106,7 @@ admin_delivery_get(struct req *r)
 	struct endpoint		 ep;
 	struct buf		 b;
 	const char		*st, *v, *hdrs = NULL, *ps_type, *occurred;
+	char			 title[48];
 	size_t			 i;
 	int			 built;
 
@@ -127,7 +128,9 @@ admin_delivery_get(struct req *r)
 	occurred = dbres_get(row, 0, DC_OCCURRED_AT);
 
 	buf_init(&b);
-	html_begin(&b, r, "Delivery");
+	snprintf(title, sizeof(title), "Delivery %s", dbres_get(row, 0,
+	    DC_ID));
+	html_begin(&b, r, title);
 	st = dbres_get(row, 0, DC_STATUS);
 	html_printf(&b, "<p><a href=\"/admin/webhooks/%s\">← Back to the "
 	    "endpoint</a></p>\n<div class=\"actions\"><h1>Delivery %s</h1>",
