@@ -166,7 +166,8 @@ snippets(struct buf *b, unsigned long long id, int standard)
 		    "/admin/webhooks/%llu/edit\">Edit</a> it and tick them, then "
 		    "deploy this code: the other headers stay as they are."
 		    "</p>\n", id);
-	buf_puts(b, "<h3>Python</h3>\n<pre><code id=\"snippet-python\">");
+	buf_puts(b, "<h3>Python</h3>\n<pre tabindex=\"0\"><code id=\""
+	    "snippet-python\">");
 	html_esc(b,
 	    "import base64, hashlib, hmac, time\n\n"
 	    "def verify(body: bytes, headers, secret: str) -> bool:\n"
@@ -187,7 +188,8 @@ snippets(struct buf *b, unsigned long long id, int standard)
 	    "sig.partition(\",\")[2].encode())\n"
 	    "               for sig in headers.get(\"webhook-signature\", "
 	    "\"\").split())\n");
-	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre><code id=\""
+	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre tabindex=\"0\">"
+	    "<code id=\""
 	    "snippet-node\">");
 	html_esc(b,
 	    "const crypto = require('crypto');\n\n"
@@ -212,7 +214,8 @@ snippets(struct buf *b, unsigned long long id, int standard)
 	    "      crypto.timingSafeEqual(sig, expected);\n"
 	    "  });\n"
 	    "}\n");
-	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre><code id=\""
+	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre tabindex=\"0\">"
+	    "<code id=\""
 	    "snippet-php\">");
 	html_esc(b,
 	    "<?php\n"
