@@ -330,7 +330,10 @@ try {
   await pf.goto(BASE + '/admin/webhooks/new');
   await pf.getByLabel(/^URL/).fill('ftp://example.com/x');
   await pf.getByRole('button', { name: 'Save' }).click();
-  check(await pf.evaluate(() => document.activeElement && document.activeElement.id) === 'error-summary'
+  // autofocus is applied at the next rendering after load: wait for it.
+  const focused = (pg, id) => pg.waitForFunction((i) => document.activeElement && document.activeElement.id === i,
+    id, { timeout: 5000 }).then(() => true, () => false);
+  check(await focused(pf, 'error-summary')
     && await pf.locator('#error-summary a[href="#url"]').count() === 1,
   'a form that comes back has the focus on its error summary, with a link to each field');
   await pf.locator('#error-summary a[href="#url"]').click();
@@ -342,7 +345,7 @@ try {
   await pl.getByLabel('Email').fill(email);
   await pl.getByLabel('Password').fill('not-the-password');
   await pl.getByRole('button', { name: 'Sign in' }).click();
-  check(await pl.evaluate(() => document.activeElement && document.activeElement.id) === 'password'
+  check(await focused(pl, 'password')
     && await pl.getByLabel('Email').inputValue() === email,
   'after a wrong password the email is kept and the password field has the focus');
   await axePage(pl, 'sign-in after a wrong password');
