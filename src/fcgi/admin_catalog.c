@@ -59,7 +59,8 @@ admin_catalog_get(struct req *r)
 		jw_pretty(&pretty, dbres_get(res, i, 3), dbres_len(res, i, 3));
 		html_printf(&b, "<article class=\"event-type\" id=\"%s\">\n"
 		    "<h3><a href=\"#%s\"><code>%s</code></a></h3>\n<p>%s</p>\n"
-		    "<details><summary>Example payload</summary>\n<pre><code>",
+		    "<details><summary>Example payload</summary>\n"
+		    "<pre tabindex=\"0\"><code>",
 		    name, name, name, dbres_get(res, i, 2));
 		html_escn(&b, pretty.b_data, pretty.b_len);
 		buf_puts(&b, "</code></pre></details>\n");
@@ -72,7 +73,8 @@ admin_catalog_get(struct req *r)
 		else
 			buf_puts(&pretty, "{}");
 		html_printf(&b, "<details class=\"schema\"><summary>JSON "
-		    "Schema of <code>data</code></summary>\n<pre><code>");
+		    "Schema of <code>data</code></summary>\n"
+		    "<pre tabindex=\"0\"><code>");
 		html_escn(&b, pretty.b_data, pretty.b_len);
 		buf_puts(&b, "</code></pre></details>\n</article>\n");
 	}

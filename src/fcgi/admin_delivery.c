@@ -71,7 +71,7 @@ body_section(struct buf *b, struct req *r, const struct payload *pl)
 
 	buf_puts(b, "<h3>Body (exact bytes)</h3>\n");
 	if (len <= BODY_INLINE_MAX) {
-		buf_puts(b, "<pre><code>");
+		buf_puts(b, "<pre tabindex=\"0\"><code>");
 		html_escn(b, pl->pl_body.b_data, len);
 		buf_puts(b, "</code></pre>\n");
 	} else {
@@ -79,7 +79,8 @@ body_section(struct buf *b, struct req *r, const struct payload *pl)
 		html_printf(b, "<p class=\"notice\">This body is %zu KiB: the "
 		    "first %zu KiB are shown. <a href=\"/admin/deliveries/"
 		    "%llu/body\" download>Download the whole body</a> (the exact "
-		    "bytes sent).</p>\n<pre><code>", len / 1024, head / 1024,
+		    "bytes sent).</p>\n<pre tabindex=\"0\"><code>", len / 1024,
+		    head / 1024,
 		    r->r_ids[0]);
 		html_escn(b, pl->pl_body.b_data, head);
 		buf_puts(b, "</code></pre>\n");
@@ -92,7 +93,8 @@ body_section(struct buf *b, struct req *r, const struct payload *pl)
 	}
 	buf_init(&pretty);
 	jw_pretty(&pretty, pl->pl_body.b_data, len);
-	buf_puts(b, "<details><summary>Body, indented</summary><pre><code>");
+	buf_puts(b, "<details><summary>Body, indented</summary>"
+	    "<pre tabindex=\"0\"><code>");
 	html_escn(b, pretty.b_data, pretty.b_len);
 	buf_puts(b, "</code></pre></details>\n");
 	buf_free(&pretty);
@@ -106,6 +108,7 @@ admin_delivery_get(struct req *r)
 	struct endpoint		 ep;
 	struct buf		 b;
 	const char		*st, *v, *hdrs = NULL, *ps_type, *occurred;
+	char			 title[48];
 	size_t			 i;
 	int			 built;
 
@@ -127,7 +130,9 @@ admin_delivery_get(struct req *r)
 	occurred = dbres_get(row, 0, DC_OCCURRED_AT);
 
 	buf_init(&b);
-	html_begin(&b, r, "Delivery");
+	snprintf(title, sizeof(title), "Delivery %s", dbres_get(row, 0,
+	    DC_ID));
+	html_begin(&b, r, title);
 	st = dbres_get(row, 0, DC_STATUS);
 	html_printf(&b, "<p><a href=\"/admin/webhooks/%s\">← Back to the "
 	    "endpoint</a></p>\n<div class=\"actions\"><h1>Delivery %s</h1>",
@@ -160,7 +165,8 @@ admin_delivery_get(struct req *r)
 		if ((hdrs = dbres_get(att, i - 1, AC_HEADERS)) != NULL)
 			break;
 	if (hdrs != NULL) {
-		buf_puts(&b, "<h3>Headers of the last attempt</h3>\n<pre><code>");
+		buf_puts(&b, "<h3>Headers of the last attempt</h3>\n"
+		    "<pre tabindex=\"0\"><code>");
 		html_esc(&b, "POST ");
 		html_esc(&b, dbres_get(row, 0, DC_URL));
 		html_esc(&b, "\n");
@@ -192,7 +198,7 @@ admin_delivery_get(struct req *r)
 		buf_puts(&b, "</dd></dl>\n");
 		if (dbres_len(att, i, AC_RESPONSE) > 0) {
 			buf_puts(&b, "<details><summary>Response body (first "
-			    "bytes)</summary><pre><code>");
+			    "bytes)</summary><pre tabindex=\"0\"><code>");
 			html_escn(&b, dbres_get(att, i, AC_RESPONSE),
 			    dbres_len(att, i, AC_RESPONSE));
 			buf_puts(&b, "</code></pre></details>\n");

@@ -25,6 +25,52 @@
 
 #define DELIVERIES_PAGE	25
 
+/* The subject of an endpoint's page title: its description, else its
+ * URL's host and path (no scheme, credentials or query, which may hold a
+ * token), on one line and cut at a character boundary.  The caller
+ * escapes it like any value (html_begin). */
+static void
+endpoint_subject(const struct endpoint *ep, char *out, size_t outsz)
+{
+	const char	*s, *at, *end;
+	size_t		 n, i, lim;
+
+	if (ep->ep_description[0] != '\0') {
+		s = ep->ep_description;
+		end = s + strlen(s);
+	} else {
+		s = ep->ep_url;
+		if ((at = strstr(s, "://")) != NULL)
+			s = at + 3;
+		end = s + strcspn(s, "?#");
+		/* user:password@ before the host is not for a title. */
+		at = memchr(s, '@', (size_t)(end - s));
+		if (at != NULL && at < s + strcspn(s, "/"))
+			s = at + 1;
+	}
+	n = (size_t)(end - s);
+	if (outsz < 8) {
+		out[0] = '\0';
+		return;
+	}
+	/* Room for "…" (3 bytes) and the NUL. */
+	lim = outsz - 4 < 60 ? outsz - 4 : 60;
+	if (n > lim) {
+		n = lim;
+		/* Back off to the first byte of a UTF-8 character. */
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, s, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20)
+			out[i] = ' ';
+	if (n < (size_t)(end - s))
+		memcpy(out + n, "…", sizeof("…"));
+	else
+		out[n] = '\0';
+}
+
 static const char *
 done_notice(const char *done)
 {
@@ -120,7 +166,8 @@ snippets(struct buf *b, unsigned long long id, int standard)
 		    "/admin/webhooks/%llu/edit\">Edit</a> it and tick them, then "
 		    "deploy this code: the other headers stay as they are."
 		    "</p>\n", id);
-	buf_puts(b, "<h3>Python</h3>\n<pre><code id=\"snippet-python\">");
+	buf_puts(b, "<h3>Python</h3>\n<pre tabindex=\"0\"><code id=\""
+	    "snippet-python\">");
 	html_esc(b,
 	    "import base64, hashlib, hmac, time\n\n"
 	    "def verify(body: bytes, headers, secret: str) -> bool:\n"
@@ -141,7 +188,8 @@ snippets(struct buf *b, unsigned long long id, int standard)
 	    "sig.partition(\",\")[2].encode())\n"
 	    "               for sig in headers.get(\"webhook-signature\", "
 	    "\"\").split())\n");
-	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre><code id=\""
+	buf_puts(b, "</code></pre>\n<h3>Node.js</h3>\n<pre tabindex=\"0\">"
+	    "<code id=\""
 	    "snippet-node\">");
 	html_esc(b,
 	    "const crypto = require('crypto');\n\n"
@@ -166,7 +214,8 @@ snippets(struct buf *b, unsigned long long id, int standard)
 	    "      crypto.timingSafeEqual(sig, expected);\n"
 	    "  });\n"
 	    "}\n");
-	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre><code id=\""
+	buf_puts(b, "</code></pre>\n<h3>PHP</h3>\n<pre tabindex=\"0\">"
+	    "<code id=\""
 	    "snippet-php\">");
 	html_esc(b,
 	    "<?php\n"
@@ -363,6 +412,7 @@ endpoint_page(struct req *r, const char *revealed)
 	struct buf		 b;
 	char			*status = NULL, *before_s = NULL, *done = NULL;
 	char			*sent = NULL;
+	char			 subject[80], title[112];
 	const char		*errstr, *note, *st;
 	unsigned long long	 id = r->r_ids[0], before = 0;
 	size_t			 i, k;
@@ -400,7 +450,9 @@ endpoint_page(struct req *r, const char *revealed)
 		goto dberr;
 
 	buf_init(&b);
-	html_begin(&b, r, "Endpoint");
+	endpoint_subject(&ep, subject, sizeof(subject));
+	snprintf(title, sizeof(title), "%s · Endpoint", subject);
+	html_begin(&b, r, title);
 	buf_puts(&b, "<p><a href=\"/admin/webhooks\">← Webhooks</a></p>\n");
 	if ((note = done_notice(done)) != NULL)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n",
@@ -412,11 +464,18 @@ endpoint_page(struct req *r, const char *revealed)
 	if (ep.ep_description[0] != '\0')
 		html_printf(&b, "<p>%s</p>\n", ep.ep_description);
 	failing_banner(&b, &ep, &health);
-	html_printf(&b, "<div class=\"card\"><dl>\n<dt>Status</dt><dd><span "
-	    "class=\"status status-%s\">%s</span>", ep.ep_enabled ? "enabled" :
-	    "disabled", ep.ep_enabled ? "enabled" : "disabled");
-	if (!ep.ep_enabled && ep.ep_disabled_reason != NULL)
-		html_printf(&b, " — %s", ep.ep_disabled_reason);
+	buf_puts(&b, "<div class=\"card\"><dl>\n<dt>Status</dt><dd>");
+	/* Grey for a disable by hand, red for the dispatcher's. */
+	if (ep.ep_enabled)
+		buf_puts(&b, "<span class=\"status status-enabled\">enabled"
+		    "</span>");
+	else if (ep.ep_disabled_reason != NULL)
+		html_printf(&b, "<span class=\"status status-auto-disabled\">"
+		    "disabled automatically</span> — %s",
+		    ep.ep_disabled_reason);
+	else
+		buf_puts(&b, "<span class=\"status status-disabled\">disabled"
+		    "</span> — by hand; enable it to send new events again");
 	buf_puts(&b, "</dd>\n<dt>Events</dt><dd>");
 	for (k = 0; k < ep.ep_nevents; k++)
 		html_printf(&b, "%s<code>%s</code>", k ? ", " : "",

@@ -211,6 +211,52 @@ form_integrations(struct buf *b, const struct epform *f,
 	buf_puts(b, "</fieldset>\n");
 }
 
+static void
+summary_item(struct buf *b, const char *href, const char *label,
+    const char *msg)
+{
+	if (msg[0] != '\0')
+		html_printf(b, "<li><a href=\"#%s\">%s: %s</a></li>\n", href,
+		    label, msg);
+}
+
+/* The message atop a form that comes back: each field's message as a link
+ * to the field, and the focus on it (autofocus works on any focusable
+ * element, hence tabindex) so a keyboard or screen reader user starts
+ * here, without JavaScript. */
+static void
+error_summary(struct buf *b, const struct epform *f)
+{
+	char	 href[48], label[48];
+	size_t	 i;
+
+	if (f->f_err_form[0] == '\0')
+		return;
+	html_printf(b, "<div class=\"error error-summary\" id=\"error-"
+	    "summary\" role=\"alert\" tabindex=\"-1\" autofocus>\n<p>%s</p>\n"
+	    "<ul>\n", f->f_err_form);
+	summary_item(b, "url", "URL", f->f_err_url);
+	summary_item(b, "events", "Events", f->f_err_events);
+	summary_item(b, "secret-value", "Secret", f->f_err_secret);
+	summary_item(b, "format", "Payload format", f->f_err_format);
+	summary_item(b, "pagerduty-routing-key", "PagerDuty routing key",
+	    f->f_err_pdkey);
+	summary_item(b, "filters", "Filters", f->f_err_filters);
+	for (i = 0; i < f->f_nfrows; i++) {
+		snprintf(href, sizeof(href), "filter-path-%zu", i + 1);
+		snprintf(label, sizeof(label), "Filter %zu", i + 1);
+		summary_item(b, href, label, f->f_frows[i].fr_err);
+	}
+	summary_item(b, "headers", "Custom headers", f->f_err_headers);
+	for (i = 0; i < f->f_nhrows; i++) {
+		snprintf(href, sizeof(href), "header-name-%zu", i + 1);
+		snprintf(label, sizeof(label), "Header %zu", i + 1);
+		summary_item(b, href, label, f->f_hrows[i].hr_err);
+	}
+	summary_item(b, "description", "Description", f->f_err_description);
+	buf_puts(b, "</ul>\n</div>\n");
+}
+
 /* The new/edit form.  id is 0 for a new endpoint; cur is the endpoint
  * as stored (for the masked values), or NULL. */
 void
@@ -236,9 +282,7 @@ form_page(struct req *r, int status, unsigned long long id,
 	else
 		buf_puts(&b, "<p><a href=\"/admin/webhooks\">← Webhooks</a></p>"
 		    "\n<h1>New endpoint</h1>\n");
-	if (f->f_err_form[0] != '\0')
-		html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n",
-		    f->f_err_form);
+	error_summary(&b, f);
 	if (id)
 		html_printf(&b, "<form method=\"post\" action=\"/admin/"
 		    "webhooks/%llu\" novalidate>\n", id);

@@ -281,8 +281,18 @@ admin_webhooks_list_get(struct req *r)
 				html_printf(&b, " and %llu more",
 				    (unsigned long long)eps[i].ep_nevents - 6);
 			buf_puts(&b, "</td><td data-label=\"Enabled\">");
-			status_badge(&b, eps[i].ep_enabled ? "enabled" :
-			    "disabled");
+			/* Disabled by hand is grey; disabled by the
+			 * dispatcher (a reason is stored) is red and says
+			 * so in words, not only in colour. */
+			if (eps[i].ep_enabled)
+				status_badge(&b, "enabled");
+			else if (eps[i].ep_disabled_reason != NULL)
+				html_printf(&b, "<span class=\"status status-"
+				    "auto-disabled\" title=\"%s\">disabled "
+				    "automatically</span>",
+				    eps[i].ep_disabled_reason);
+			else
+				status_badge(&b, "disabled");
 			if (eps[i].ep_enabled && eps[i].ep_failing)
 				html_printf(&b, " <span class=\"status status-"
 				    "failing\" title=\"every attempt has failed "

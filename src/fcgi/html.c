@@ -96,7 +96,9 @@ html_begin(struct buf *b, struct req *r, const char *title)
 	    "<title>%s · Momentumpro</title>\n"
 	    "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
 	    "<script src=\"/static/admin.js\" defer></script>\n"
-	    "</head>\n<body>\n<header class=\"top\">\n"
+	    "</head>\n<body>\n"
+	    "<a class=\"skip\" href=\"#content\">Skip to content</a>\n"
+	    "<header class=\"top\">\n"
 	    "<a class=\"brand\" href=\"/admin/webhooks\">Momentumpro</a>\n",
 	    title);
 	if (r->r_user != 0) {
@@ -116,7 +118,9 @@ html_begin(struct buf *b, struct req *r, const char *title)
 		    "End your sessions on every device and browser\">Sign out "
 		    "everywhere</button></form>\n");
 	}
-	buf_puts(b, "</header>\n<main>\n");
+	/* tabindex: the skip link's target takes the focus in every
+	 * browser, so the next Tab goes on from the page's content. */
+	buf_puts(b, "</header>\n<main id=\"content\" tabindex=\"-1\">\n");
 }
 
 void

@@ -172,21 +172,27 @@ login_page(struct req *r, int status, const char *email, const char *msg,
 	html_begin(&b, r, "Sign in");
 	buf_puts(&b, "<section class=\"narrow\">\n<h1>Sign in</h1>\n");
 	if (msg != NULL)
-		html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n",
-		    msg);
+		html_printf(&b, "<p class=\"error\" id=\"login-error\" "
+		    "role=\"alert\">%s</p>\n", msg);
 	if (notice != NULL)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">%s</p>\n",
 		    notice);
+	/* After a wrong password (401) the email is kept: the cursor goes
+	 * where the next thing is to type. */
 	html_printf(&b, "<form method=\"post\" action=\"/admin/login\">\n"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
 	    "<label for=\"email\">Email</label>\n"
 	    "<input id=\"email\" name=\"email\" type=\"email\" required "
-	    "autocomplete=\"username\" autofocus value=\"%s\">\n"
+	    "autocomplete=\"username\"%s value=\"%s\">\n"
 	    "<label for=\"password\">Password</label>\n"
 	    "<input id=\"password\" name=\"password\" type=\"password\" "
-	    "required autocomplete=\"current-password\">\n"
-	    "<button type=\"submit\">Sign in</button>\n</form>\n</section>\n",
-	    token, email ? email : "");
+	    "required autocomplete=\"current-password\"%s",
+	    token, status == 401 ? "" : " autofocus", email ? email : "",
+	    status == 401 ? " autofocus" : "");
+	if (msg != NULL)
+		buf_puts(&b, " aria-describedby=\"login-error\"");
+	buf_puts(&b, ">\n<button type=\"submit\">Sign in</button>\n</form>\n"
+	    "</section>\n");
 	html_end(&b);
 	html_send(r, status, &b);
 	buf_free(&b);

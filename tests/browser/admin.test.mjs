@@ -10,6 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+// axe-core's script, injected into pages to check them for WCAG faults.
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const BASE = process.env.WH_LIGHTTPD_URL || 'http://127.0.0.1:28080';
 const BIN = process.env.WH_BIN;
@@ -148,6 +152,7 @@ try {
   // 5. Open the delivery; Redeliver.
   await page.locator('table tbody tr a').first().click();
   check(/\/admin\/deliveries\/\d+$/.test(page.url()), 'the delivery page opens', page.url());
+  const deliveryUrl = page.url();
   check(await page.getByText('"leave_type":"Annual"').first().isVisible(), 'the delivery page shows the body sent');
   await shot('07-delivery');
   const before = received.length;
@@ -205,6 +210,151 @@ try {
     'Copy puts the new secret on the clipboard', clip);
   await p3.screenshot({ path: join(SHOTS, '13-rotated-js.png'), fullPage: true });
   await js.close();
+
+  // Accessibility and phones.  A second endpoint with a 300-character URL
+  // and no description tests wrapping.
+  const longUrl = receiverUrl + '/' + 'x'.repeat(300 - receiverUrl.length - 1);
+  const made = await fetch(BASE + '/api/v1/endpoints', {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + tenant.api_key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ url: longUrl, events: ['leave.approved'], enabled: false }),
+  });
+  const longEp = await made.json();
+  check(made.status === 201 && longUrl.length === 300, 'an endpoint with a 300-character URL is made', JSON.stringify(longEp));
+  const pages = [
+    ['login', BASE + '/admin/login', false],
+    ['webhooks list', BASE + '/admin/webhooks', true],
+    ['new endpoint', BASE + '/admin/webhooks/new', true],
+    ['endpoint', endpointUrl, true],
+    ['endpoint with a 300-character URL', BASE + '/admin/webhooks/' + longEp.id, true],
+    ['delivery', deliveryUrl, true],
+    ['event catalog', BASE + '/admin/webhooks/event-catalog', true],
+  ];
+
+  // No page scrolls sideways on a 360 px phone.
+  const narrow = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+  const anon = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+  await narrow.addCookies(await context.cookies());
+  for (const [name, url, signedIn] of pages) {
+    const pg = await (signedIn ? narrow : anon).newPage();
+    await pg.goto(url);
+    const w = await pg.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    check(w[0] <= w[1], `at 360 px the ${name} page does not scroll sideways`, w.join(' > '));
+    await pg.screenshot({ path: join(SHOTS, `16-phone-${name.replace(/\W+/g, '-')}.png`), fullPage: true });
+    await pg.close();
+  }
+  await narrow.close();
+  await anon.close();
+
+  // Keyboard: Tab from the top of every page reaches "Skip to content"
+  // first, and following it puts the focus on <main id="content">.
+  const kb = await browser.newContext({ javaScriptEnabled: false });
+  await kb.addCookies(await context.cookies());
+  for (const [name, url, signedIn] of pages) {
+    const pg = await (signedIn ? kb : await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await pg.goto(url);
+    const first = await pg.evaluate(() => {
+      const el = document.querySelector('a[href], button, input:not([type=hidden]), select, textarea, '
+        + '[tabindex]:not([tabindex="-1"]), summary');
+      return el && el.textContent;
+    });
+    const skip = pg.locator('a.skip');
+    await skip.focus();
+    const box = await skip.boundingBox();
+    await pg.keyboard.press('Enter');
+    const after = await pg.evaluate(() => document.activeElement && document.activeElement.id);
+    check(first === 'Skip to content' && box && box.y >= 0 && after === 'content',
+      `the ${name} page's first focusable element is Skip to content, seen when focused, which moves the focus to the content`,
+      `${first} / ${JSON.stringify(box)} / ${after}`);
+    await pg.close();
+  }
+  await kb.close();
+
+  // Status badges: every .status-* rule of the stylesheet keeps its text
+  // at 4.5:1 or more against its background (WCAG AA, normal text).
+  const axeCtx = await browser.newContext({ bypassCSP: true });
+  await axeCtx.addCookies(await context.cookies());
+  const pa = await axeCtx.newPage();
+  await pa.goto(BASE + '/admin/webhooks');
+  const ratios = await pa.evaluate(() => {
+    const names = new Set();
+    for (const sheet of document.styleSheets) {
+      for (const rule of sheet.cssRules) {
+        for (const m of (rule.selectorText || '').matchAll(/\.status-([\w-]+)/g)) names.add(m[1]);
+      }
+    }
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const out = {};
+    for (const n of ['', ...names]) {
+      const el = document.createElement('span');
+      el.className = 'status' + (n ? ' status-' + n : '');
+      el.textContent = n || 'status';
+      document.querySelector('main').append(el);
+      const cs = getComputedStyle(el);
+      const [a, b] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
+      out[n || 'status'] = { ratio: Math.round((a + 0.05) / (b + 0.05) * 100) / 100, fg: cs.color, bg: cs.backgroundColor };
+      el.remove();
+    }
+    return out;
+  });
+  const low = Object.entries(ratios).filter(([, v]) => !(v.ratio >= 4.5));
+  check(Object.keys(ratios).length >= 10 && ratios.pending && ratios.disabled && ratios['auto-disabled'] && low.length === 0,
+    'every status badge has a contrast of at least 4.5:1', JSON.stringify(low.length ? low : ratios));
+  const colourOf = (n) => ratios[n] && ratios[n].bg + ratios[n].fg;
+  check(colourOf('disabled') !== colourOf('failing') && colourOf('auto-disabled') === colourOf('failing'),
+    'disabled by hand looks different from failing; disabled automatically looks like failing');
+
+  // axe-core finds no WCAG 2.x A/AA fault on the pages.
+  const axePage = async (pg, name) => {
+    await pg.addScriptTag({ path: AXE });
+    const res = await pg.evaluate(() => window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    }));
+    const v = res.violations.map((x) => `${x.id}: ${x.nodes.length} × ${x.nodes[0].target.join(' ')}`);
+    check(v.length === 0, `axe finds no accessibility violation on the ${name} page`, v.join('; '));
+  };
+  const anonAxe = await browser.newContext({ bypassCSP: true });
+  for (const [name, url, signedIn] of pages) {
+    const pg = await (signedIn ? axeCtx : anonAxe).newPage();
+    await pg.goto(url);
+    await axePage(pg, name);
+    await pg.close();
+  }
+  // The form with its error summary, and the sign-in page after a wrong
+  // password.
+  const pf = await axeCtx.newPage();
+  await pf.goto(BASE + '/admin/webhooks/new');
+  await pf.getByLabel(/^URL/).fill('ftp://example.com/x');
+  await pf.getByRole('button', { name: 'Save' }).click();
+  // autofocus is applied at the next rendering after load: wait for it.
+  const focused = (pg, id) => pg.waitForFunction((i) => document.activeElement && document.activeElement.id === i,
+    id, { timeout: 5000 }).then(() => true, () => false);
+  check(await focused(pf, 'error-summary')
+    && await pf.locator('#error-summary a[href="#url"]').count() === 1,
+  'a form that comes back has the focus on its error summary, with a link to each field');
+  await pf.locator('#error-summary a[href="#url"]').click();
+  check(pf.url().endsWith('#url'), 'an error summary link leads to its field', pf.url());
+  await axePage(pf, 'new endpoint with errors');
+  await pf.close();
+  const pl = await anonAxe.newPage();
+  await pl.goto(BASE + '/admin/login');
+  await pl.getByLabel('Email').fill(email);
+  await pl.getByLabel('Password').fill('not-the-password');
+  await pl.getByRole('button', { name: 'Sign in' }).click();
+  check(await focused(pl, 'password')
+    && await pl.getByLabel('Email').inputValue() === email,
+  'after a wrong password the email is kept and the password field has the focus');
+  await axePage(pl, 'sign-in after a wrong password');
+  await pl.close();
+  await anonAxe.close();
+  await axeCtx.close();
+  await fetch(BASE + '/api/v1/endpoints/' + longEp.id, {
+    method: 'DELETE', headers: { Authorization: 'Bearer ' + tenant.api_key },
+  });
 
   // Rotate secret, without JavaScript: a confirmation step with the
   // overlap, then the new secret once, in a read-only field.

@@ -2,10 +2,24 @@
 the endpoint page with its Health dashboard, the actions, hostile input
 shown as text, CSRF and tenant isolation; through lighttpd and Apache."""
 import re
+import urllib.parse
 
 from whtest import (SERVERS, Admin, admin_user, check, ctl, done, http_request, new_tenant, sql)
 
 XSS = '"><script>alert(1)</script>'
+
+
+def title_of(resp):
+    m = re.search(r"<title>(.*?)</title>", resp.body.decode())
+    return m.group(1) if m else None
+
+
+def skip_link_first(resp):
+    """The first focusable element is "Skip to content", aimed at <main id=content>."""
+    body = resp.body.decode()
+    first = re.search(r"<(a|button|input|select|textarea)\b[^>]*>", re.sub(r'<input type="hidden"[^>]*>', "", body))
+    return (first is not None and first.group(0) == '<a class="skip" href="#content">'
+            and '<main id="content" tabindex="-1">' in body)
 
 
 def endpoint_id_from(resp):
@@ -46,6 +60,33 @@ for name, base in SERVERS:
           "%s: a hostile description is shown as text in the re-shown form" % name)
     check(int(sql("SELECT COUNT(*) FROM endpoints WHERE tenant_id = ?", tid)[0][0]) == 0,
           "%s: an invalid form stores nothing" % name)
+    summary = re.search(r'<div class="error error-summary" id="error-summary" role="alert" tabindex="-1" '
+                        r'autofocus>(.*?)</div>', body, re.S)
+    links = re.findall(r'<li><a href="#([a-z-]+)">', summary.group(1)) if summary else []
+    check(links == ["url", "events", "secret-value", "description"]
+          and all(('id="%s"' % x) in body for x in links),
+          "%s: the error summary links each message to its field, in the form's order" % name, links)
+    check(body.count(" autofocus") == 1 and title_of(r) == "New endpoint · Momentumpro",
+          "%s: the error summary takes the focus; the title names the page" % name, title_of(r))
+    lp = http_request(base, "GET", "/admin/login")
+    tok = re.search(r'name="csrf" value="([^"]*)"', lp.body.decode()).group(1)
+    check(skip_link_first(lp) and title_of(lp) == "Sign in · Momentumpro"
+          and re.search(r'<input id="email"[^>]* autofocus', lp.body.decode()),
+          "%s: the sign-in page: skip link first, email focused" % name)
+    wrong = http_request(base, "POST", "/admin/login",
+                         urllib.parse.urlencode({"email": "nobody-%s@acme.example" % name,
+                                                 "password": "wrong", "csrf": tok}),
+                         {"Content-Type": "application/x-www-form-urlencoded"})
+    wb = wrong.body.decode()
+    check(wrong.status == 401 and re.search(r'<input id="password"[^>]* autofocus', wb)
+          and wb.count(" autofocus") == 1 and 'aria-describedby="login-error"' in wb,
+          "%s: after a wrong password the password field has the focus" % name, (wrong.status, wb[wb.find("<section"):][:700]))
+    for path, want in (("/admin/webhooks", "Webhooks · Momentumpro"),
+                       ("/admin/webhooks/new", "New endpoint · Momentumpro"),
+                       ("/admin/webhooks/event-catalog", "Event catalog · Momentumpro")):
+        r = a.get(path)
+        check(r.status == 200 and skip_link_first(r) and title_of(r) == want,
+              "%s: %s: skip link first and the title %s" % (name, path, want), title_of(r))
     r = a.post("/admin/webhooks", [("url", "https://hooks.example.com/" + XSS), ("events", "leave.approved")])
     check(r.status == 422 and b"<script>alert(1)" not in r.body and b"&lt;script&gt;" in r.body,
           "%s: a hostile URL is refused and shown escaped" % name, r.body[:300])
@@ -83,6 +124,18 @@ for name, base in SERVERS:
           "%s: the endpoint page masks the secret" % name)
     check("<script>alert(1)</script>" not in body and "&quot;&gt;&lt;script&gt;" in body,
           "%s: a hostile description is shown as text on the endpoint page" % name)
+    check(title_of(r) == "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; · Endpoint · Momentumpro"
+          and skip_link_first(r),
+          "%s: the endpoint page's title names it by its description, escaped" % name, title_of(r))
+    for url, want in (("https://hooks.example.com/payroll/in?token=s3cret", "hooks.example.com/payroll/in"),
+                      ("https://hooks.example.com/" + "p" * 300, "hooks.example.com/" + "p" * 42 + "…")):
+        r2 = a.post("/admin/webhooks", [("url", url), ("events", "leave.approved"), ("enabled", "1")])
+        e2 = endpoint_id_from(r2)
+        r2 = a.get("/admin/webhooks/%d" % e2) if e2 else r2
+        check(title_of(r2) == want + " · Endpoint · Momentumpro",
+              "%s: without a description the title is the URL's host and path, cut to 60" % name, title_of(r2))
+        if e2:
+            a.post("/admin/webhooks/%d/delete" % e2)
     check("Verifying signatures" in body and "hmac.compare_digest" in body and "timingSafeEqual" in body
           and "hash_equals" in body, "%s: signature snippets for Python, Node and PHP" % name)
     r = a.get("/admin/webhooks")
@@ -192,6 +245,8 @@ for name, base in SERVERS:
           "%s: every attempt is listed with status and duration" % name)
     check("<script>alert(1)" not in body and "&lt;script&gt;" in body,
           "%s: a hostile response body is shown as text" % name)
+    check(title_of(r) == "Delivery %d · Momentumpro" % d1 and skip_link_first(r),
+          "%s: the delivery page's title is its number" % name, title_of(r))
     r = a.post("/admin/deliveries/%d/redeliver" % d1)
     check(r.status == 303 and sql("SELECT status FROM deliveries WHERE id = ?", d1) == [["pending"]]
           and sql("SELECT COUNT(*) FROM attempts WHERE delivery_id = ?", d1) == [["4"]],
@@ -209,6 +264,18 @@ for name, base in SERVERS:
           "%s: Disable" % name)
     check(int(sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND status = 'paused'", eid)[0][0]) > 0,
           "%s: disabling pauses waiting deliveries" % name)
+    # Disabled by hand is grey and says so; disabled by the dispatcher is red.
+    manual = re.compile(r'<span class="status status-disabled">disabled</span>')
+    r, lst = a.get("/admin/webhooks/%d" % eid), a.get("/admin/webhooks")
+    check(manual.search(r.body.decode()) and "by hand" in r.body.decode() and manual.search(lst.body.decode())
+          and b"status-auto-disabled" not in r.body + lst.body,
+          "%s: an endpoint disabled by hand has the grey badge on its page and in the list" % name)
+    sql("UPDATE endpoints SET disabled_reason = 'HTTP 410 Gone' WHERE id = ?", eid)
+    r, lst = a.get("/admin/webhooks/%d" % eid), a.get("/admin/webhooks")
+    check(b'<span class="status status-auto-disabled">disabled automatically</span> \xe2\x80\x94 HTTP 410 Gone'
+          in r.body and b'class="status status-auto-disabled" title="HTTP 410 Gone">disabled automatically<'
+          in lst.body and not manual.search(r.body.decode() + lst.body.decode()),
+          "%s: an endpoint disabled automatically has the red badge and its reason" % name)
     r = a.post("/admin/webhooks/%d/enable" % eid)
     check(r.status == 303 and sql("SELECT enabled FROM endpoints WHERE id = ?", eid) == [["1"]]
           and int(sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ? AND status = 'paused'", eid)[0][0]) == 0,

@@ -170,7 +170,7 @@ for name, base in SERVERS:
     body = r.body.decode("utf-8", "replace")
     n = body.count('<details class="schema"><summary>JSON Schema of <code>data</code></summary>')
     art = re.search(r'<article class="event-type" id="employee.probation_ended">(.*?)</article>', body, re.S)
-    shown = re.findall(r'<details class="schema">.*?<pre><code>(.*?)</code></pre>', art.group(1), re.S) \
+    shown = re.findall(r'<details class="schema">.*?<pre[^>]*><code>(.*?)</code></pre>', art.group(1), re.S) \
         if art else []
     parsed = None
     try:
