@@ -20,6 +20,7 @@
 #include "html.h"
 #include "quotas.h"
 #include "req.h"
+#include "session.h"
 #include "util.h"
 #include "wake.h"
 
@@ -75,8 +76,8 @@ static const char *
 done_notice(const char *done)
 {
 	static const struct { const char *k, *msg; } notes[] = {
-		{ "created", "Endpoint created. Reveal the secret below and "
-		    "configure your receiver to verify signatures with it." },
+		{ "created", "Endpoint created. Configure your receiver to "
+		    "verify signatures with its secret (Reveal shows it)." },
 		{ "saved", "Changes saved." },
 		{ "test", "A test event is on its way (one attempt, marked "
 		    "X-Momentumpro-Test: true); it appears in Recent "
@@ -402,6 +403,18 @@ recover_form(struct buf *b, struct req *r, const struct dl_health *h)
 	    " class=\"secondary\">Recover</button></form>\n", since);
 }
 
+/* A secret in a read-only field: one value, selected whole on focus by
+ * admin.js, with a Copy button that admin.js shows. */
+static void
+secret_field(struct buf *b, const char *id, const char *secret)
+{
+	html_printf(b, "<div class=\"copy-row\"><input type=\"text\" id=\"%s\""
+	    " class=\"secret\" readonly value=\"%s\" aria-label=\"Secret\" "
+	    "autocomplete=\"off\" spellcheck=\"false\"> <button type=\"button"
+	    "\" class=\"secondary\" data-copy=\"%s\" hidden>Copy</button>"
+	    "</div>", id, secret, id);
+}
+
 /* The endpoint page; revealed is the secret in clear after a Reveal. */
 static void
 endpoint_page(struct req *r, const char *revealed)
@@ -411,7 +424,7 @@ endpoint_page(struct req *r, const char *revealed)
 	struct dl_health	 health;
 	struct buf		 b;
 	char			*status = NULL, *before_s = NULL, *done = NULL;
-	char			*sent = NULL;
+	char			*sent = NULL, *fresh = NULL;
 	char			 subject[80], title[112];
 	const char		*errstr, *note, *st;
 	unsigned long long	 id = r->r_ids[0], before = 0;
@@ -442,6 +455,11 @@ endpoint_page(struct req *r, const char *revealed)
 	}
 	done = req_form_get(r->r_query, strlen(r->r_query), "done");
 	sent = req_form_get(r->r_query, strlen(r->r_query), "sent");
+	/* Right after create, once: the cookie is cleared as it is read. */
+	if (revealed == NULL && done != NULL && strcmp(done, "created") == 0 &&
+	    session_once_take(r, id) && endpoint_secret_get(r->r_db,
+	    r->r_tenant, id, &fresh) != EP_OK)
+		endpoint_secret_free(&fresh);
 
 	if (delivery_health(r->r_db, id, &health) == -1)
 		goto dberr;
@@ -461,6 +479,15 @@ endpoint_page(struct req *r, const char *revealed)
 		html_printf(&b, "<p class=\"notice\" role=\"status\">Type sent: "
 		    "<code>%s</code></p>\n", sent);
 	html_printf(&b, "<h1 class=\"url\">%s</h1>\n", ep.ep_url);
+	if (fresh != NULL) {
+		buf_puts(&b, "<section class=\"card new-secret\" aria-labelledby"
+		    "=\"new-secret-heading\"><h2 id=\"new-secret-heading\">Your "
+		    "endpoint's secret</h2>\n<p>Copy it now and configure your "
+		    "receiver to verify signatures with it. It is shown here "
+		    "this once; Reveal below shows it again to admins.</p>\n");
+		secret_field(&b, "new-secret", fresh);
+		buf_puts(&b, "</section>\n");
+	}
 	if (ep.ep_description[0] != '\0')
 		html_printf(&b, "<p>%s</p>\n", ep.ep_description);
 	failing_banner(&b, &ep, &health);
@@ -485,8 +512,7 @@ endpoint_page(struct req *r, const char *revealed)
 	html_printf(&b, "<dt>Standard Webhooks headers</dt><dd>%s</dd>\n"
 	    "<dt>Secret</dt><dd>", ep.ep_standard_webhooks ? "yes" : "no");
 	if (revealed != NULL)
-		html_printf(&b, "<code class=\"secret\" id=\"secret-value\">%s"
-		    "</code>", revealed);
+		secret_field(&b, "secret-value", revealed);
 	else {
 		html_printf(&b, "<code class=\"secret\">whsec_••••••••••••</code>"
 		    " <form class=\"inline\" method=\"post\" action=\"/admin/"
@@ -600,7 +626,7 @@ endpoint_page(struct req *r, const char *revealed)
 	html_end(&b);
 	/* A revealed secret must not linger in caches or history. */
 	html_send(r, 200, &b);
-	if (revealed != NULL)
+	if (revealed != NULL || fresh != NULL)
 		cr_wipe(&b);
 	buf_free(&b);
 	goto out;
@@ -614,6 +640,7 @@ out:
 	free(before_s);
 	free(done);
 	free(sent);
+	endpoint_secret_free(&fresh);
 }
 
 void

@@ -34,6 +34,12 @@ has_event(const struct epform *f, const char *p)
 	return 0;
 }
 
+static int
+blank_str(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t")] == '\0';
+}
+
 static void
 field_error(struct buf *b, const char *id, const char *msg)
 {
@@ -132,8 +138,8 @@ form_integrations(struct buf *b, const struct epform *f,
 		html_printf(b, " Stored: %s — leave blank to keep it.", ph);
 	html_printf(b, "</span></label>\n<input id=\"pagerduty-routing-key\" "
 	    "name=\"pagerduty_routing_key\" type=\"password\" autocomplete="
-	    "\"off\" value=\"%s\" placeholder=\"%s\"", f->f_pdkey != NULL ?
-	    f->f_pdkey : "", ph != NULL ? ph : "");
+	    "\"off\" value=\"%s\"%s", f->f_pdkey != NULL ? f->f_pdkey : "",
+	    ph != NULL ? " placeholder=\"(stored; blank keeps it)\"" : "");
 	buf_puts(b, invalid_attr(f->f_err_pdkey, "pagerduty-routing-key",
 	    attr, sizeof(attr)));
 	buf_puts(b, ">\n");
@@ -158,7 +164,7 @@ form_integrations(struct buf *b, const struct epform *f,
 		html_printf(b, "<div class=\"rule\"><div><label for=\"filter-"
 		    "path-%d\">Field %d</label><input id=\"filter-path-%d\" "
 		    "name=\"filter_path_%d\" type=\"text\" placeholder=\""
-		    "data.priority\" value=\"%s\"", n, n, n, n - 1,
+		    "e.g. data.priority\" value=\"%s\"", n, n, n, n - 1,
 		    fr->fr_path != NULL ? fr->fr_path : "");
 		buf_puts(b, invalid_attr(fr->fr_err, id, attr, sizeof(attr)));
 		html_printf(b, "></div><div><label for=\"filter-op-%d\">"
@@ -171,7 +177,7 @@ form_integrations(struct buf *b, const struct epform *f,
 			    " selected" : "", op_labels[k].o_label);
 		html_printf(b, "</select></div><div><label for=\"filter-value-"
 		    "%d\">Value %d</label><input id=\"filter-value-%d\" name="
-		    "\"filter_value_%d\" type=\"text\" placeholder=\"high\" "
+		    "\"filter_value_%d\" type=\"text\" placeholder=\"e.g. high\" "
 		    "value=\"%s\"></div></div>\n", n, n, n, n - 1,
 		    fr->fr_value != NULL ? fr->fr_value : "");
 		field_error(b, id, fr->fr_err);
@@ -193,7 +199,7 @@ form_integrations(struct buf *b, const struct epform *f,
 		html_printf(b, "<div class=\"rule\"><div><label for=\"header-"
 		    "name-%d\">Header %d name</label><input id=\"header-name-"
 		    "%d\" name=\"header_name_%d\" type=\"text\" placeholder="
-		    "\"Authorization\" value=\"%s\"", n, n, n, n - 1,
+		    "\"e.g. Authorization\" value=\"%s\"", n, n, n, n - 1,
 		    hr->hr_name != NULL ? hr->hr_name : "");
 		buf_puts(b, invalid_attr(hr->hr_err, id, attr, sizeof(attr)));
 		html_printf(b, "></div><div class=\"wide\"><label for=\"header-"
@@ -202,10 +208,10 @@ form_integrations(struct buf *b, const struct epform *f,
 			html_printf(b, " <span class=\"hint\">Stored: %s — leave "
 			    "blank to keep it</span>", ph);
 		html_printf(b, "</label><input id=\"header-value-%d\" name=\""
-		    "header_value_%d\" type=\"password\" autocomplete=\"off\" "
-		    "placeholder=\"%s\" value=\"%s\"></div></div>\n", n, n - 1,
-		    ph != NULL ? ph : "", hr->hr_value != NULL ? hr->hr_value :
-		    "");
+		    "header_value_%d\" type=\"password\" autocomplete=\"off\""
+		    "%s value=\"%s\"></div></div>\n", n, n - 1, ph != NULL ?
+		    " placeholder=\"(stored; blank keeps it)\"" : "",
+		    hr->hr_value != NULL ? hr->hr_value : "");
 		field_error(b, id, hr->hr_err);
 	}
 	buf_puts(b, "</fieldset>\n");
@@ -221,9 +227,9 @@ summary_item(struct buf *b, const char *href, const char *label,
 }
 
 /* The message atop a form that comes back: each field's message as a link
- * to the field, and the focus on it (autofocus works on any focusable
- * element, hence tabindex) so a keyboard or screen reader user starts
- * here, without JavaScript. */
+ * to the field, in the form's order, and the focus on it (autofocus works
+ * on any focusable element, hence tabindex) so a keyboard or screen reader
+ * user starts here, without JavaScript. */
 static void
 error_summary(struct buf *b, const struct epform *f)
 {
@@ -236,6 +242,7 @@ error_summary(struct buf *b, const struct epform *f)
 	    "summary\" role=\"alert\" tabindex=\"-1\" autofocus>\n<p>%s</p>\n"
 	    "<ul>\n", f->f_err_form);
 	summary_item(b, "url", "URL", f->f_err_url);
+	summary_item(b, "description", "Description", f->f_err_description);
 	summary_item(b, "events", "Events", f->f_err_events);
 	summary_item(b, "secret-value", "Secret", f->f_err_secret);
 	summary_item(b, "format", "Payload format", f->f_err_format);
@@ -253,21 +260,178 @@ error_summary(struct buf *b, const struct epform *f)
 		snprintf(label, sizeof(label), "Header %zu", i + 1);
 		summary_item(b, href, label, f->f_hrows[i].hr_err);
 	}
-	summary_item(b, "description", "Description", f->f_err_description);
 	buf_puts(b, "</ul>\n</div>\n");
 }
 
+/* Does the advanced part hold anything but the defaults, or a message?
+ * Then it starts open, so nothing set or wrong is out of sight. */
+static int
+advanced_open(const struct epform *f)
+{
+	size_t	 i;
+
+	if (f->f_err_secret[0] != '\0' || f->f_err_format[0] != '\0' ||
+	    f->f_err_pdkey[0] != '\0' || f->f_err_filters[0] != '\0' ||
+	    f->f_err_headers[0] != '\0')
+		return 1;
+	if ((f->f_secret_mode != NULL && strcmp(f->f_secret_mode, "paste")
+	    == 0) || !blank_str(f->f_secret) || !blank_str(f->f_pdkey) ||
+	    !f->f_standard || (f->f_format != NULL &&
+	    strcmp(f->f_format, "momentumpro") != 0))
+		return 1;
+	for (i = 0; i < f->f_nfrows; i++)
+		if (f->f_frows[i].fr_err[0] != '\0' ||
+		    !blank_str(f->f_frows[i].fr_path) ||
+		    !blank_str(f->f_frows[i].fr_value))
+			return 1;
+	for (i = 0; i < f->f_nhrows; i++)
+		if (f->f_hrows[i].hr_err[0] != '\0' ||
+		    !blank_str(f->f_hrows[i].hr_name) ||
+		    !blank_str(f->f_hrows[i].hr_value))
+			return 1;
+	return 0;
+}
+
+/* The chosen events in a line atop the picker; admin.js rewrites it as
+ * boxes are ticked. */
+static void
+chosen_line(struct buf *b, const struct epform *f)
+{
+	size_t	 i;
+
+	buf_puts(b, "<p class=\"chosen\" id=\"events-chosen\" aria-live="
+	    "\"polite\">");
+	if (f->f_nevents == 0) {
+		buf_puts(b, "No events chosen yet.</p>\n");
+		return;
+	}
+	html_printf(b, "<strong>%zu chosen:</strong> ", f->f_nevents);
+	for (i = 0; i < f->f_nevents; i++)
+		html_printf(b, "%s<code>%s</code>", i ? ", " : "",
+		    f->f_events[i]);
+	buf_puts(b, "</p>\n");
+}
+
+/* The event picker: a disclosure holding a disclosure per category, each
+ * with its count of chosen events and an "all of" box (the category's
+ * pattern, leave.*, which also takes types added later), and each event
+ * with its description.  A category holding chosen events starts open;
+ * the picker starts open when its message needs reading. */
+static void
+event_picker(struct buf *b, const struct epform *f, struct dbres *cat)
+{
+	const char	*c, *name;
+	char		 allcat[80];
+	size_t		 i, j, ncat = 0, nin, nchosen;
+	int		 all;
+
+	for (i = 0; i < cat->r_nrow; i++)
+		if (i == 0 || strcmp(dbres_get(cat, i, 1),
+		    dbres_get(cat, i - 1, 1)) != 0)
+			ncat++;
+	buf_puts(b, "<fieldset id=\"events\"><legend>Events</legend>\n"
+	    "<p class=\"hint\">Pick which events trigger this endpoint. "
+	    "<a href=\"/admin/webhooks/event-catalog\" target=\"_blank\" "
+	    "rel=\"noopener\">What each event carries<span class=\"visually-"
+	    "hidden\"> (opens in a new tab)</span></a></p>\n");
+	field_error(b, "events", f->f_err_events);
+	chosen_line(b, f);
+	html_printf(b, "<details class=\"picker\" id=\"event-picker\"%s>"
+	    "<summary>Choose events <span class=\"hint-inline\">%zu types "
+	    "in %zu categories</span></summary>\n", f->f_err_events[0] != '\0'
+	    ? " open" : "", cat->r_nrow, ncat);
+	/* Shown by admin.js: without it, a box that does nothing. */
+	buf_puts(b, "<div class=\"event-filter\" hidden><label for=\"event-"
+	    "filter\">Filter events <span class=\"hint\">By name or "
+	    "description; categories open to show what matches.</span>"
+	    "</label><input type=\"search\" id=\"event-filter\" autocomplete="
+	    "\"off\" spellcheck=\"false\"></div>\n");
+	html_printf(b, "<label class=\"check\"><input type=\"checkbox\" "
+	    "name=\"events\" value=\"*\" data-all-events%s> <span><strong>"
+	    "All events</strong>, including types added later</span></label>"
+	    "\n<div class=\"categories\">\n", has_event(f, "*") ?
+	    " checked" : "");
+	for (i = 0; i < cat->r_nrow; i = j) {
+		c = dbres_get(cat, i, 1);
+		snprintf(allcat, sizeof(allcat), "%s.*", c);
+		all = has_event(f, allcat);
+		for (j = i, nchosen = 0; j < cat->r_nrow &&
+		    strcmp(dbres_get(cat, j, 1), c) == 0; j++)
+			if (has_event(f, dbres_get(cat, j, 0)))
+				nchosen++;
+		nin = j - i;
+		html_printf(b, "<details class=\"category\" data-category=\"%s\""
+		    "%s><summary><span class=\"cat-name\">%s</span> <span "
+		    "class=\"cat-count\">", c, all || nchosen ? " open" : "", c);
+		if (all)
+			html_printf(b, "all %zu chosen", nin);
+		else if (nchosen > 0)
+			html_printf(b, "%zu of %zu chosen", nchosen, nin);
+		else
+			html_printf(b, "%zu %s", nin, nin == 1 ? "type" : "types");
+		html_printf(b, "</span></summary>\n<label class=\"check\">"
+		    "<input type=\"checkbox\" name=\"events\" value=\"%s\" "
+		    "data-all-of=\"%s\"%s> <span>All of %s (<code>%s</code>), "
+		    "including types added later</span></label>\n<ul class="
+		    "\"event-list\">\n", allcat, c, all ? " checked" : "", c,
+		    allcat);
+		for (; i < j; i++) {
+			name = dbres_get(cat, i, 0);
+			html_printf(b, "<li><label class=\"check\"><input type="
+			    "\"checkbox\" name=\"events\" value=\"%s\" data-in="
+			    "\"%s\"%s> <span><code>%s</code> <span class=\""
+			    "event-desc\">%s</span></span></label></li>\n", name,
+			    c, has_event(f, name) ? " checked" : "", name,
+			    dbres_get(cat, i, 2));
+		}
+		buf_puts(b, "</ul>\n</details>\n");
+	}
+	buf_puts(b, "</div>\n</details>\n</fieldset>\n");
+}
+
+/* Generate a secret, or paste one's own (new endpoints only). */
+static void
+secret_choice(struct buf *b, const struct epform *f)
+{
+	char	 attr[128];
+	int	 paste = f->f_secret_mode != NULL &&
+		    strcmp(f->f_secret_mode, "paste") == 0;
+
+	buf_puts(b, "<fieldset id=\"secret\"><legend>Secret</legend>\n"
+	    "<p class=\"hint\">Used to sign every delivery (HMAC-SHA256), so "
+	    "your receiver can check it came from us. It is shown once after "
+	    "Save, with a Copy button.</p>\n");
+	html_printf(b, "<label class=\"check\"><input type=\"radio\" "
+	    "name=\"secret_mode\" value=\"generate\"%s> <span>Generate "
+	    "a strong secret for me</span></label>\n<label class="
+	    "\"check\"><input type=\"radio\" name=\"secret_mode\" "
+	    "value=\"paste\"%s> <span>Use my own secret</span></label>\n"
+	    "<label for=\"secret-value\">Your secret <span class=\""
+	    "hint\">At least 16 characters; used only if you chose "
+	    "your own.</span></label>\n<input id=\"secret-value\" "
+	    "name=\"secret\" type=\"password\" autocomplete=\"off\" "
+	    "value=\"%s\"", paste ? "" : " checked", paste ? " checked" :
+	    "", f->f_secret ? f->f_secret : "");
+	buf_puts(b, invalid_attr(f->f_err_secret, "secret", attr,
+	    sizeof(attr)));
+	buf_puts(b, ">\n");
+	field_error(b, "secret", f->f_err_secret);
+	buf_puts(b, "</fieldset>\n");
+}
+
 /* The new/edit form.  id is 0 for a new endpoint; cur is the endpoint
- * as stored (for the masked values), or NULL. */
+ * as stored (for the masked values), or NULL.  The form posts to its own
+ * address, so one that comes back with messages can be reloaded or
+ * bookmarked as the form.  In order: URL, description, events, the
+ * advanced part (closed unless it holds a value or a message), Enabled
+ * and Save, so Save is a few Tab presses from the top. */
 void
 form_page(struct req *r, int status, unsigned long long id,
     const struct epform *f, const struct endpoint *cur)
 {
 	struct dbres	*cat = NULL;
 	struct buf	 b;
-	const char	*c, *prev = NULL, *name;
-	char		 attr[128], allcat[80];
-	size_t		 i;
+	char		 attr[128];
 
 	if (catalog_list(r->r_db, &cat) == -1) {
 		html_error(r, 503, "The database is unreachable; try again in "
@@ -284,11 +448,11 @@ form_page(struct req *r, int status, unsigned long long id,
 		    "\n<h1>New endpoint</h1>\n");
 	error_summary(&b, f);
 	if (id)
-		html_printf(&b, "<form method=\"post\" action=\"/admin/"
-		    "webhooks/%llu\" novalidate>\n", id);
+		html_printf(&b, "<form method=\"post\" class=\"endpoint-form\" "
+		    "action=\"/admin/webhooks/%llu/edit\" novalidate>\n", id);
 	else
-		buf_puts(&b, "<form method=\"post\" action=\"/admin/webhooks\" "
-		    "novalidate>\n");
+		buf_puts(&b, "<form method=\"post\" class=\"endpoint-form\" "
+		    "action=\"/admin/webhooks/new\" novalidate>\n");
 	html_csrf(&b, r);
 
 	html_printf(&b, "<label for=\"url\">URL <span class=\"hint\">Your "
@@ -299,68 +463,6 @@ form_page(struct req *r, int status, unsigned long long id,
 	buf_puts(&b, ">\n");
 	field_error(&b, "url", f->f_err_url);
 
-	buf_puts(&b, "<fieldset id=\"events\"><legend>Events</legend>\n"
-	    "<p class=\"hint\">Pick which events trigger this endpoint. "
-	    "<a href=\"/admin/webhooks/event-catalog\">What each event "
-	    "carries</a>.</p>\n");
-	field_error(&b, "events", f->f_err_events);
-	html_printf(&b, "<label class=\"check\"><input type=\"checkbox\" "
-	    "name=\"events\" value=\"*\"%s> <span><strong>All events"
-	    "</strong>, including types added later</span></label>\n",
-	    has_event(f, "*") ? " checked" : "");
-	for (i = 0; i < cat->r_nrow; i++) {
-		name = dbres_get(cat, i, 0);
-		c = dbres_get(cat, i, 1);
-		if (prev == NULL || strcmp(prev, c) != 0) {
-			if (prev != NULL)
-				buf_puts(&b, "</div></fieldset>\n");
-			snprintf(allcat, sizeof(allcat), "%s.*", c);
-			html_printf(&b, "<fieldset class=\"category\"><legend>%s"
-			    "</legend>\n<label class=\"check\"><input "
-			    "type=\"checkbox\" name=\"events\" value=\"%s\"%s> "
-			    "<span>All of this category (<code>%s</code>)"
-			    "</span></label>\n<div class=\"events-grid\">\n",
-			    c, allcat, has_event(f, allcat) ? " checked" : "",
-			    allcat);
-		}
-		prev = c;
-		html_printf(&b, "<label class=\"check\" title=\"%s\"><input "
-		    "type=\"checkbox\" name=\"events\" value=\"%s\"%s> <code>%s"
-		    "</code></label>\n", dbres_get(cat, i, 2), name,
-		    has_event(f, name) ? " checked" : "", name);
-	}
-	if (prev != NULL)
-		buf_puts(&b, "</div></fieldset>\n");
-	buf_puts(&b, "</fieldset>\n");
-
-	if (id == 0) {
-		int paste = f->f_secret_mode != NULL &&
-		    strcmp(f->f_secret_mode, "paste") == 0;
-
-		buf_puts(&b, "<fieldset id=\"secret\"><legend>Secret</legend>\n"
-		    "<p class=\"hint\">Used to sign every delivery "
-		    "(HMAC-SHA256), so your receiver can check it came from "
-		    "us.</p>\n");
-		html_printf(&b, "<label class=\"check\"><input type=\"radio\" "
-		    "name=\"secret_mode\" value=\"generate\"%s> <span>Generate "
-		    "a strong secret for me</span></label>\n<label class="
-		    "\"check\"><input type=\"radio\" name=\"secret_mode\" "
-		    "value=\"paste\"%s> <span>Use my own secret</span></label>\n"
-		    "<label for=\"secret-value\">Your secret <span class=\""
-		    "hint\">At least 16 characters; used only if you chose "
-		    "your own.</span></label>\n<input id=\"secret-value\" "
-		    "name=\"secret\" type=\"password\" autocomplete=\"off\" "
-		    "value=\"%s\"", paste ? "" : " checked", paste ? " checked" :
-		    "", f->f_secret ? f->f_secret : "");
-		buf_puts(&b, invalid_attr(f->f_err_secret, "secret", attr,
-		    sizeof(attr)));
-		buf_puts(&b, ">\n");
-		field_error(&b, "secret", f->f_err_secret);
-		buf_puts(&b, "</fieldset>\n");
-	}
-
-	form_integrations(&b, f, cur);
-
 	html_printf(&b, "<label for=\"description\">Description <span "
 	    "class=\"hint\">Optional, for you: what this endpoint is for."
 	    "</span></label>\n<textarea id=\"description\" name=\""
@@ -369,16 +471,29 @@ form_page(struct req *r, int status, unsigned long long id,
 	    "aria-describedby=\"description-error\"" : "",
 	    f->f_description ? f->f_description : "");
 	field_error(&b, "description", f->f_err_description);
+
+	event_picker(&b, f, cat);
+
+	html_printf(&b, "<details class=\"advanced\" id=\"advanced\"%s>"
+	    "<summary>Advanced settings <span class=\"hint-inline\">%s"
+	    "payload format, filters, custom headers, Standard Webhooks "
+	    "headers</span></summary>\n", advanced_open(f) ? " open" : "",
+	    id ? "" : "your own secret, ");
+	if (id == 0)
+		secret_choice(&b, f);
+	form_integrations(&b, f, cur);
+	html_printf(&b, "<label class=\"check\"><input type=\"checkbox\" "
+	    "name=\"standard_webhooks\" value=\"1\"%s> <span>Also send "
+	    "Standard Webhooks headers (<code>webhook-id</code>, <code>"
+	    "webhook-timestamp</code>, <code>webhook-signature</code>): their "
+	    "signature covers the timestamp, so a captured delivery cannot "
+	    "be replayed later</span></label>\n</details>\n",
+	    f->f_standard ? " checked" : "");
+
 	html_printf(&b, "<label class=\"check\"><input type=\"checkbox\" "
 	    "name=\"enabled\" value=\"1\"%s> <span>Enabled</span></label>\n"
-	    "<label class=\"check\"><input type=\"checkbox\" name=\""
-	    "standard_webhooks\" value=\"1\"%s> <span>Also send Standard "
-	    "Webhooks headers (<code>webhook-id</code>, <code>webhook-"
-	    "timestamp</code>, <code>webhook-signature</code>): their "
-	    "signature covers the timestamp, so a captured delivery cannot "
-	    "be replayed later</span></label>"
-	    "\n<button type=\"submit\">Save</button>\n</form>\n",
-	    f->f_enabled ? " checked" : "", f->f_standard ? " checked" : "");
+	    "<button type=\"submit\">Save</button>\n</form>\n",
+	    f->f_enabled ? " checked" : "");
 	html_end(&b);
 	html_send(r, status, &b);
 	buf_free(&b);

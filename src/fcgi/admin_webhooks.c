@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "req.h"
+#include "session.h"
 #include "util.h"
 #include "admin_form.h"
 
@@ -92,6 +93,7 @@ admin_webhooks_create_post(struct req *r)
 		goto out;
 	}
 	snprintf(loc, sizeof(loc), "/admin/webhooks/%llu?done=created", id);
+	session_once_set(r, id);
 	req_redirect(r, loc);
 out:
 	free(secret);

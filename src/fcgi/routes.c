@@ -50,11 +50,18 @@ const struct route routes[] = {
 	{ "GET", "/admin/webhooks", AUTH_SESSION, admin_webhooks_list_get },
 	{ "POST", "/admin/webhooks", AUTH_SESSION, admin_webhooks_create_post },
 	{ "GET", "/admin/webhooks/new", AUTH_SESSION, admin_webhooks_new_get },
+	/* The forms post to their own address, so a form that comes back
+	 * with messages has the address that shows it again; the older
+	 * POST /admin/webhooks and /admin/webhooks/:id still work. */
+	{ "POST", "/admin/webhooks/new", AUTH_SESSION,
+	    admin_webhooks_create_post },
 	{ "GET", "/admin/webhooks/:id", AUTH_SESSION, admin_endpoint_get },
 	{ "POST", "/admin/webhooks/:id", AUTH_SESSION,
 	    admin_webhooks_update_post },
 	{ "GET", "/admin/webhooks/:id/edit", AUTH_SESSION,
 	    admin_webhooks_edit_get },
+	{ "POST", "/admin/webhooks/:id/edit", AUTH_SESSION,
+	    admin_webhooks_update_post },
 	{ "POST", "/admin/webhooks/:id/reveal-secret", AUTH_SESSION,
 	    admin_endpoint_reveal_post },
 	{ "GET", "/admin/webhooks/:id/rotate-secret", AUTH_SESSION,

@@ -102,6 +102,44 @@ set_cookie(struct req *r, const char *value, long long max_age)
 	buf_free(&c);
 }
 
+/*
+ * The one-time view of a new endpoint's secret: the create handler sets
+ * a cookie naming the endpoint, scoped to its page, and that page shows
+ * the secret once and clears the cookie, so a reload or a later visit
+ * shows it masked.  The cookie carries no secret, only an id: whoever
+ * sends it is signed in to the tenant and could press Reveal anyway.
+ */
+void
+session_once_set(struct req *r, unsigned long long id)
+{
+	struct buf	 c;
+
+	buf_init(&c);
+	buf_printf(&c, "%s=%llu; Path=/admin/webhooks/%llu; Max-Age=600; "
+	    "HttpOnly; SameSite=Strict%s", SESSION_ONCE_COOKIE, id, id,
+	    cookie_secure(r) ? "; Secure" : "");
+	req_add_header(r, "Set-Cookie", buf_cstr(&c));
+	buf_free(&c);
+}
+
+int
+session_once_take(struct req *r, unsigned long long id)
+{
+	struct buf	 c;
+	char		 v[32], want[32];
+
+	if (cookie_get(r, SESSION_ONCE_COOKIE, v, sizeof(v)) == -1)
+		return 0;
+	buf_init(&c);
+	buf_printf(&c, "%s=; Path=/admin/webhooks/%llu; Max-Age=0; HttpOnly; "
+	    "SameSite=Strict%s", SESSION_ONCE_COOKIE, id,
+	    cookie_secure(r) ? "; Secure" : "");
+	req_add_header(r, "Set-Cookie", buf_cstr(&c));
+	buf_free(&c);
+	snprintf(want, sizeof(want), "%llu", id);
+	return strcmp(v, want) == 0;
+}
+
 /* The session token from the cookie this configuration sets. */
 static int
 session_token(const struct req *r, char *out, size_t outsz)

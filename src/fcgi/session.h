@@ -11,6 +11,7 @@ struct req;
  * host or plain-http page can plant or shadow it. */
 #define SESSION_COOKIE	"mp_session"
 #define SESSION_COOKIE_SECURE	"__Host-mp_session"
+#define SESSION_ONCE_COOKIE	"mp_new_secret"
 
 /* For AUTH_SESSION routes: sets r_user, r_tenant and r_csrf, or answers
  * (redirect to the login page, 403 on a bad CSRF token) and returns -1.
@@ -24,6 +25,10 @@ int	session_start(struct req *, unsigned long long user,
 	    unsigned long long tenant);
 /* 1 when the request has no Origin or names this host, else 0. */
 int	session_same_origin(const struct req *);
+/* Show a new endpoint's secret once on its page: set after create, taken
+ * (1 if it names id, and cleared) by the page. */
+void	session_once_set(struct req *, unsigned long long id);
+int	session_once_take(struct req *, unsigned long long id);
 
 void	admin_login_get(struct req *);
 void	admin_login_post(struct req *);

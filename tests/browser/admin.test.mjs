@@ -105,6 +105,11 @@ try {
 
   // 3. Set URL, events and secret; Save.
   await page.getByLabel(/^URL/).fill(receiverUrl);
+  // The picker opened by itself for its message; categories and the
+  // advanced part (which holds the secret choice) open with a click.
+  await page.locator('details[data-category="leave"] > summary').click();
+  await page.locator('details[data-category="incident"] > summary').click();
+  await page.locator('#advanced > summary').click();
   await page.locator('input[name=events][value="leave.approved"]').check();
   await page.locator('input[name=events][value="incident.*"]').check();
   await page.getByLabel('Use my own secret').check();
@@ -121,7 +126,7 @@ try {
 
   // Reveal the secret (a POST).
   await page.getByRole('button', { name: 'Reveal' }).click();
-  check((await page.locator('#secret-value').textContent()) === 'whsec_browser_test_secret_1234',
+  check((await page.locator('#secret-value').inputValue()) === 'whsec_browser_test_secret_1234',
     'Reveal shows the secret that was pasted');
 
   // 4. Emit an event; see it on the Health dashboard.
