@@ -41,18 +41,33 @@ for name, base in SERVERS:
           and b'value="leave.*"' in r.body and b'value="*"' in r.body
           and b'name="secret_mode" value="generate" checked' in r.body,
           "%s: the new endpoint form has URL, events by category with all-of-category and all, and secret" % name)
-    check(r.body.count(b"<legend>") >= 10, "%s: the event picker is grouped by category" % name)
+    nb = r.body.decode()
+    check(nb.count('<details class="category" data-category=') >= 10 and " open>" not in nb
+          and 'action="/admin/webhooks/new"' in nb,
+          "%s: the event picker is grouped by category, each closed; the form posts to its own address" % name)
+    check(re.search(r'<input type="checkbox" name="events" value="leave\.approved" data-in="leave"> '
+                    r'<span><code>leave\.approved</code> <span class="event-desc">[^<]+</span>', nb)
+          and 'class="event-filter" hidden' in nb and 'id="events-chosen"' in nb
+          and 'target="_blank" rel="noopener">What each event carries' in nb,
+          "%s: each event has its description; the filter box waits for JavaScript; the catalog opens in a new tab"
+          % name)
+    check(nb.index('id="description"') < nb.index('id="events"') < nb.index('id="advanced"')
+          < nb.index('id="secret-value"') < nb.index('id="filter-path-1"') < nb.index(">Save</button>"),
+          "%s: the form's order: URL, description, events, advanced (secret, format, filters), Save" % name)
     check(b'name="standard_webhooks" value="1" checked' in r.body,
           "%s: a new endpoint gets the Standard Webhooks headers unless unticked" % name)
 
     # Validation: every wrong field gets its message, every value is kept.
-    r = a.post("/admin/webhooks", [("url", "ftp://files.example.com/x"), ("secret_mode", "paste"),
+    r = a.post("/admin/webhooks/new", [("url", "ftp://files.example.com/x"), ("secret_mode", "paste"),
                                    ("secret", "short"), ("description", XSS * 40),
                                    ("enabled", "1")])
     body = r.body.decode()
     check(r.status == 422 and 'id="url-error"' in body and 'id="events-error"' in body
           and 'id="secret-error"' in body and 'id="description-error"' in body,
           "%s: a bad form is re-shown with a message at each wrong field" % name, body[:500])
+    check('<details class="picker" id="event-picker" open>' in body
+          and '<details class="advanced" id="advanced" open>' in body,
+          "%s: the picker and the advanced part open by themselves for their messages and values" % name)
     check('value="ftp://files.example.com/x"' in body and 'value="short"' in body
           and 'name="secret_mode" value="paste" checked' in body,
           "%s: the re-shown form keeps every value" % name)
@@ -63,7 +78,7 @@ for name, base in SERVERS:
     summary = re.search(r'<div class="error error-summary" id="error-summary" role="alert" tabindex="-1" '
                         r'autofocus>(.*?)</div>', body, re.S)
     links = re.findall(r'<li><a href="#([a-z-]+)">', summary.group(1)) if summary else []
-    check(links == ["url", "events", "secret-value", "description"]
+    check(links == ["url", "description", "events", "secret-value"]
           and all(('id="%s"' % x) in body for x in links),
           "%s: the error summary links each message to its field, in the form's order" % name, links)
     check(body.count(" autofocus") == 1 and title_of(r) == "New endpoint · Momentumpro",
@@ -105,7 +120,7 @@ for name, base in SERVERS:
           "%s: refused POSTs change nothing" % name)
 
     # Create.
-    r = a.post("/admin/webhooks", [("url", "https://hooks.example.com/momentumpro"),
+    r = a.post("/admin/webhooks/new", [("url", "https://hooks.example.com/momentumpro"),
                                    ("events", "leave.approved"), ("events", "incident.*"),
                                    ("secret_mode", "generate"), ("description", XSS),
                                    ("enabled", "1"), ("standard_webhooks", "1")])
@@ -118,6 +133,20 @@ for name, base in SERVERS:
     pats = sorted(x[0] for x in sql("SELECT pattern FROM endpoint_events WHERE endpoint_id = ?", eid))
     check(pats == ["incident.*", "leave.approved"], "%s: the picked events are stored" % name, pats)
 
+    once = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("mp_new_secret=")]
+    check(once == ["mp_new_secret=%d; Path=/admin/webhooks/%d; Max-Age=600; HttpOnly; SameSite=Strict"
+                   % (eid, eid)],
+          "%s: create marks the endpoint's page to show its secret once" % name, once)
+    shown = http_request(base, "GET", "/admin/webhooks/%d?done=created" % eid,
+                         headers={"Cookie": "%s; mp_new_secret=%d" % (a.cookie, eid)})
+    m = re.search(r'id="new-secret" class="secret" readonly value="(whsec_[A-Za-z0-9+/=]+)"', shown.body.decode())
+    cleared = [v for k, v in shown.headers if k.lower() == "set-cookie" and v.startswith("mp_new_secret=;")]
+    check(shown.status == 200 and m and 'data-copy="new-secret"' in shown.body.decode() and cleared
+          and "Max-Age=0" in cleared[0],
+          "%s: the page shows the new secret once, with Copy, and clears the mark" % name, cleared)
+    other_ep = http_request(base, "GET", "/admin/webhooks/%d?done=created" % eid,
+                            headers={"Cookie": "%s; mp_new_secret=%d" % (a.cookie, eid + 1000)})
+    check(b'id="new-secret"' not in other_ep.body, "%s: a mark for another endpoint shows nothing" % name)
     r = a.get("/admin/webhooks/%d?done=created" % eid)
     body = r.body.decode()
     check(r.status == 200 and "Endpoint created" in body and "whsec_••" in body,
@@ -148,8 +177,9 @@ for name, base in SERVERS:
     check(r.status == 405 and b"whsec_" not in r.body.replace(b"whsec_\xe2\x80\xa2", b""),
           "%s: revealing the secret needs a POST" % name, r)
     r = a.post("/admin/webhooks/%d/reveal-secret" % eid)
-    m = re.search(rb'id="secret-value">(whsec_[A-Za-z0-9+/=]+)<', r.body)
-    check(r.status == 200 and m, "%s: Reveal shows the whsec_ secret" % name, r.body[:200])
+    m = re.search(rb'id="secret-value" class="secret" readonly value="(whsec_[A-Za-z0-9+/=]+)"', r.body)
+    check(r.status == 200 and m and b'data-copy="secret-value"' in r.body,
+          "%s: Reveal shows the whsec_ secret in a read-only field with Copy" % name, r.body[:200])
     secret1 = m.group(1) if m else b""
     sealed1 = sql("SELECT secret_sealed FROM endpoints WHERE id = ?", eid)[0][0]
     check(secret1 and secret1.decode() not in sealed1, "%s: the sealed value does not contain the secret" % name)
@@ -183,7 +213,7 @@ for name, base in SERVERS:
     check(3590 <= int(left[0][0]) <= 3600, "%s: the picked overlap (1 hour) is stored" % name, left)
     newsecret = m.group(1) if m else b"?"
     r = a.post("/admin/webhooks/%d/reveal-secret" % eid)
-    m = re.search(rb'id="secret-value">(whsec_[A-Za-z0-9+/=]+)<', r.body)
+    m = re.search(rb'id="secret-value" class="secret" readonly value="(whsec_[A-Za-z0-9+/=]+)"', r.body)
     check(m and m.group(1) == newsecret, "%s: rotation makes a new secret, which Reveal shows" % name)
     r = a.post("/admin/webhooks/%d/rotate-secret" % eid, [("confirm", "1"), ("overlap", "0")])
     check(r.status == 200 and b"no longer signs" in r.body
@@ -283,16 +313,30 @@ for name, base in SERVERS:
 
     r = a.get("/admin/webhooks/%d/edit" % eid)
     check(r.status == 200 and b'value="https://hooks.example.com/momentumpro"' in r.body
-          and b'value="incident.*" checked' in r.body and b"&lt;script&gt;" in r.body,
+          and b'value="incident.*" data-all-of="incident" checked' in r.body and b"&lt;script&gt;" in r.body,
           "%s: the edit form shows the stored values" % name)
+    eb = r.body.decode()
+    check(re.search(r'id="events-chosen"[^>]*><strong>2 chosen:</strong> <code>(leave\.approved|incident\.\*)</code>', eb)
+          and '<details class="category" data-category="incident" open>' in eb
+          and '<details class="category" data-category="leave" open>' in eb
+          and '<details class="category" data-category="payroll">' in eb
+          and 'action="/admin/webhooks/%d/edit"' % eid in eb,
+          "%s: the edit form lists the chosen events at the top and opens their categories" % name,
+          eb[eb.find('id="events-chosen"'):][:300])
     r = a.post("/admin/webhooks/%d" % eid, [("url", "https://hooks.example.com/v2"), ("events", "*"),
                                             ("description", "v2"), ("enabled", "1")])
     check(r.status == 303 and sql("SELECT url, description FROM endpoints WHERE id = ?", eid)
           == [["https://hooks.example.com/v2", "v2"]]
           and sql("SELECT pattern FROM endpoint_events WHERE endpoint_id = ?", eid) == [["*"]],
           "%s: editing saves URL, events and description" % name)
-    r = a.post("/admin/webhooks/%d" % eid, [("url", "javascript:alert(1)"), ("events", "*")])
-    check(r.status == 422 and b'id="url-error"' in r.body, "%s: editing validates too" % name)
+    r = a.post("/admin/webhooks/%d/edit" % eid, [("url", "javascript:alert(1)"), ("events", "*")])
+    check(r.status == 422 and b'id="url-error"' in r.body
+          and ('action="/admin/webhooks/%d/edit"' % eid).encode() in r.body,
+          "%s: editing validates too, at the Edit form's own address" % name)
+    r = a.post("/admin/webhooks/%d/edit" % eid, [("url", "https://hooks.example.com/v2"), ("events", "*"),
+                                                 ("description", "v2"), ("enabled", "1")])
+    check(r.status == 303 and r.header("Location") == "/admin/webhooks/%d?done=saved" % eid,
+          "%s: the Edit form's own address saves" % name, r)
 
     for path in ("/admin/webhooks/%d" % eid, "/admin/webhooks/%d/edit" % eid,
                  "/admin/webhooks/%d/delete" % eid, "/admin/deliveries/%d" % d1):
