@@ -490,6 +490,11 @@ form_page(struct req *r, int status, unsigned long long id,
 	    "be replayed later</span></label>\n</details>\n",
 	    f->f_standard ? " checked" : "");
 
+	if (id == 0)
+		buf_puts(&b, "<p class=\"hint\" id=\"secret-note\">Secret: "
+		    "one is generated for you and shown once after Save, with "
+		    "a Copy button; to use your own, open Advanced settings."
+		    "</p>\n");
 	html_printf(&b, "<label class=\"check\"><input type=\"checkbox\" "
 	    "name=\"enabled\" value=\"1\"%s> <span>Enabled</span></label>\n"
 	    "<button type=\"submit\">Save</button>\n</form>\n",
