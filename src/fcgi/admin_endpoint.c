@@ -511,9 +511,12 @@ endpoint_page(struct req *r, const char *revealed)
 	integrations(&b, &ep, health.dh_filtered);
 	html_printf(&b, "<dt>Standard Webhooks headers</dt><dd>%s</dd>\n"
 	    "<dt>Secret</dt><dd>", ep.ep_standard_webhooks ? "yes" : "no");
-	if (revealed != NULL)
+	if (revealed != NULL) {
 		secret_field(&b, "secret-value", revealed);
-	else {
+		/* This page is a POST's answer: Hide is the plain page. */
+		html_printf(&b, "<p class=\"hint\"><a href=\"/admin/webhooks/"
+		    "%llu\">Hide the secret</a></p>", id);
+	} else {
 		html_printf(&b, "<code class=\"secret\">whsec_••••••••••••</code>"
 		    " <form class=\"inline\" method=\"post\" action=\"/admin/"
 		    "webhooks/%llu/reveal-secret\">", id);

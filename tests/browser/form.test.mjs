@@ -196,6 +196,9 @@ try {
   await revealed.click();
   sel = await selection(page, '#secret-value');
   check(sel[0] === 0 && sel[1] === sel[2], 'a click on the revealed secret selects all of it', sel.join(' '));
+  await page.getByRole('link', { name: 'Hide the secret' }).click();
+  check(page.url() === BASE + `/admin/webhooks/${id1}` && await page.locator('#secret-value').count() === 0,
+    'Hide the secret goes back to the page with the secret masked', page.url());
 
   // Edit: the chosen events in sight at the top, their categories open.
   await page.goto(BASE + `/admin/webhooks/${id1}/edit`);
