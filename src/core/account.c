@@ -61,6 +61,11 @@ static const char session_sql[] =
 enum { SE_ID, SE_USER, SE_TENANT, SE_CSRF, SE_STALE };
 static const char session_seen_sql[] =
     "UPDATE sessions SET last_seen_at = NOW(3) WHERE id = ?";
+static const char session_once_set_sql[] =
+    "UPDATE sessions SET secret_once = ? WHERE id = ?";
+static const char session_once_take_sql[] =
+    "UPDATE sessions SET secret_once = NULL WHERE id = ?"
+    " AND secret_once = ?";
 static const char session_sweep_sql[] =
     "DELETE FROM sessions WHERE expires_at < NOW(3) LIMIT 100";
 static const char session_sweep_idle_sql[] =
@@ -262,6 +267,7 @@ account_session_find(struct db *db, const char *token, long long idle_ms,
 		if (dbres_int(res, 0, SE_STALE) == 1)
 			(void)db_exec(db, session_seen_sql, "i",
 			    dbres_int(res, 0, SE_ID));
+		s->as_id = (unsigned long long)dbres_int(res, 0, SE_ID);
 		s->as_user = (unsigned long long)dbres_int(res, 0, SE_USER);
 		s->as_tenant = (unsigned long long)dbres_int(res, 0,
 		    SE_TENANT);
@@ -294,6 +300,26 @@ fail:
 	free(*csrf);
 	*token = *csrf = NULL;
 	return -1;
+}
+
+int
+account_session_once_set(struct db *db, unsigned long long sid,
+    unsigned long long endpoint)
+{
+	return db_exec(db, session_once_set_sql, "uu", endpoint, sid) == -1 ?
+	    -1 : 0;
+}
+
+int
+account_session_once_take(struct db *db, unsigned long long sid,
+    unsigned long long endpoint)
+{
+	long long	 n;
+
+	if ((n = db_exec(db, session_once_take_sql, "uu", sid,
+	    endpoint)) == -1)
+		return -1;
+	return n == 1;
 }
 
 void

@@ -61,6 +61,7 @@ void		 account_throttle_refund(struct db *, const char *email,
 long long	 account_throttle_purge(struct db *, unsigned max_rows);
 
 struct account_session {
+	unsigned long long	 as_id;
 	unsigned long long	 as_user;
 	unsigned long long	 as_tenant;
 	char			*as_csrf;	/* the caller frees it */
@@ -74,6 +75,13 @@ int		 account_session_find(struct db *, const char *token,
 int		 account_session_open(struct db *, unsigned long long user,
 		    unsigned long long tenant, long long ttl_ms,
 		    long long idle_ms, char **token, char **csrf);
+/* The one-time view of a new endpoint's secret, kept in the session:
+ * set names the endpoint (0, or -1); take clears it and answers 1 when
+ * it named this endpoint, 0 when not, -1 on a database error. */
+int		 account_session_once_set(struct db *, unsigned long long sid,
+		    unsigned long long endpoint);
+int		 account_session_once_take(struct db *, unsigned long long sid,
+		    unsigned long long endpoint);
 /* Sign out: the session of token ends.  An error is ignored. */
 void		 account_session_close(struct db *, const char *token);
 /* Sign out everywhere: every session of user ends.  How many, or -1. */

@@ -28,6 +28,7 @@ struct req {
 	unsigned long long r_ids[REQ_MAXID];	/* ":id" route captures */
 	unsigned long long r_tenant;	/* set by authentication */
 	unsigned long long r_user;
+	unsigned long long r_session;	/* the admin session's row */
 	char		*r_csrf;	/* session's CSRF token (admin) */
 	struct buf	 r_hdrs;	/* extra response header lines */
 	int		 r_status;	/* sent status, for the log line */

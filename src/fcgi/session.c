@@ -103,41 +103,23 @@ set_cookie(struct req *r, const char *value, long long max_age)
 }
 
 /*
- * The one-time view of a new endpoint's secret: the create handler sets
- * a cookie naming the endpoint, scoped to its page, and that page shows
- * the secret once and clears the cookie, so a reload or a later visit
- * shows it masked.  The cookie carries no secret, only an id: whoever
- * sends it is signed in to the tenant and could press Reveal anyway.
+ * The one-time view of a new endpoint's secret: the create handler marks
+ * the session with the endpoint's id, and that endpoint's page shows the
+ * secret once and clears the mark in the same statement, so a reload, a
+ * later visit or a second tab shows it masked.  Kept in the session row,
+ * so the session cookie stays the only cookie.
  */
 void
 session_once_set(struct req *r, unsigned long long id)
 {
-	struct buf	 c;
-
-	buf_init(&c);
-	buf_printf(&c, "%s=%llu; Path=/admin/webhooks/%llu; Max-Age=600; "
-	    "HttpOnly; SameSite=Strict%s", SESSION_ONCE_COOKIE, id, id,
-	    cookie_secure(r) ? "; Secure" : "");
-	req_add_header(r, "Set-Cookie", buf_cstr(&c));
-	buf_free(&c);
+	/* Failing, the page shows the secret masked with Reveal beside it. */
+	(void)account_session_once_set(r->r_db, r->r_session, id);
 }
 
 int
 session_once_take(struct req *r, unsigned long long id)
 {
-	struct buf	 c;
-	char		 v[32], want[32];
-
-	if (cookie_get(r, SESSION_ONCE_COOKIE, v, sizeof(v)) == -1)
-		return 0;
-	buf_init(&c);
-	buf_printf(&c, "%s=; Path=/admin/webhooks/%llu; Max-Age=0; HttpOnly; "
-	    "SameSite=Strict%s", SESSION_ONCE_COOKIE, id,
-	    cookie_secure(r) ? "; Secure" : "");
-	req_add_header(r, "Set-Cookie", buf_cstr(&c));
-	buf_free(&c);
-	snprintf(want, sizeof(want), "%llu", id);
-	return strcmp(v, want) == 0;
+	return account_session_once_take(r->r_db, r->r_session, id) == 1;
 }
 
 /* The session token from the cookie this configuration sets. */
@@ -166,6 +148,7 @@ wh_auth_session(struct req *r)
 	case 0:
 		goto login;
 	}
+	r->r_session = s.as_id;
 	r->r_user = s.as_user;
 	r->r_tenant = s.as_tenant;
 	r->r_csrf = s.as_csrf;

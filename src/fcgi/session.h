@@ -11,7 +11,6 @@ struct req;
  * host or plain-http page can plant or shadow it. */
 #define SESSION_COOKIE	"mp_session"
 #define SESSION_COOKIE_SECURE	"__Host-mp_session"
-#define SESSION_ONCE_COOKIE	"mp_new_secret"
 
 /* For AUTH_SESSION routes: sets r_user, r_tenant and r_csrf, or answers
  * (redirect to the login page, 403 on a bad CSRF token) and returns -1.

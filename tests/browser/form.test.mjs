@@ -290,10 +290,14 @@ try {
     check(w[0] <= w[1], `at 360 px the ${name} form, all open, does not scroll sideways`, w.join(' > '));
     await p3.screenshot({ path: join(SHOTS, `form-phone-${name.replace(/\W+/g, '-')}.png`), fullPage: true });
   }
-  // The endpoint page with its new secret shown, on the same phone.
-  const host = new URL(BASE).hostname;
-  await narrow.addCookies([{ name: 'mp_new_secret', value: String(id1), domain: host, path: `/admin/webhooks/${id1}` }]);
-  await p3.goto(BASE + `/admin/webhooks/${id1}?done=created`);
+  // The endpoint page with its new secret shown, on the same phone: a
+  // new endpoint saved there.
+  await p3.goto(BASE + '/admin/webhooks/new');
+  await p3.getByLabel(/^URL/).fill('https://hooks.example.com/form-phone');
+  await p3.locator('#event-picker > summary').click();
+  await p3.locator('details[data-category="leave"] > summary').click();
+  await p3.locator('input[name=events][value="leave.approved"]').check();
+  await p3.getByRole('button', { name: 'Save' }).click();
   const wide = await p3.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   check(await p3.locator('#new-secret').isVisible() && await p3.locator('button[data-copy="new-secret"]').isVisible()
     && wide[0] <= wide[1], 'at 360 px the new secret and its Copy button fit without sideways scrolling', wide.join(' > '));

@@ -133,20 +133,22 @@ for name, base in SERVERS:
     pats = sorted(x[0] for x in sql("SELECT pattern FROM endpoint_events WHERE endpoint_id = ?", eid))
     check(pats == ["incident.*", "leave.approved"], "%s: the picked events are stored" % name, pats)
 
-    once = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("mp_new_secret=")]
-    check(once == ["mp_new_secret=%d; Path=/admin/webhooks/%d; Max-Age=600; HttpOnly; SameSite=Strict"
-                   % (eid, eid)],
-          "%s: create marks the endpoint's page to show its secret once" % name, once)
-    shown = http_request(base, "GET", "/admin/webhooks/%d?done=created" % eid,
-                         headers={"Cookie": "%s; mp_new_secret=%d" % (a.cookie, eid)})
+    cookies = [v for k, v in r.headers if k.lower() == "set-cookie"]
+    token = a.cookie.split("=", 1)[1]
+    mark = sql("SELECT secret_once FROM sessions WHERE token_hash = UNHEX(SHA2(?, 256))", token)
+    check(cookies == [] and mark == [[str(eid)]],
+          "%s: create marks the session (no cookie) to show the secret once" % name, (cookies, mark))
+    other_ep = a.get("/admin/webhooks/%d" % (eid + 1000))
+    check(b'id="new-secret"' not in other_ep.body and sql(
+        "SELECT secret_once FROM sessions WHERE token_hash = UNHEX(SHA2(?, 256))", token) == [[str(eid)]],
+          "%s: another endpoint's page shows no secret and leaves the mark" % name)
+    shown = a.get("/admin/webhooks/%d?done=created" % eid)
     m = re.search(r'id="new-secret" class="secret" readonly value="(whsec_[A-Za-z0-9+/=]+)"', shown.body.decode())
-    cleared = [v for k, v in shown.headers if k.lower() == "set-cookie" and v.startswith("mp_new_secret=;")]
-    check(shown.status == 200 and m and 'data-copy="new-secret"' in shown.body.decode() and cleared
-          and "Max-Age=0" in cleared[0],
-          "%s: the page shows the new secret once, with Copy, and clears the mark" % name, cleared)
-    other_ep = http_request(base, "GET", "/admin/webhooks/%d?done=created" % eid,
-                            headers={"Cookie": "%s; mp_new_secret=%d" % (a.cookie, eid + 1000)})
-    check(b'id="new-secret"' not in other_ep.body, "%s: a mark for another endpoint shows nothing" % name)
+    check(shown.status == 200 and m and 'data-copy="new-secret"' in shown.body.decode()
+          and not [v for k, v in shown.headers if k.lower() == "set-cookie"],
+          "%s: the page shows the new secret once, with Copy" % name)
+    check(sql("SELECT secret_once FROM sessions WHERE token_hash = UNHEX(SHA2(?, 256))", token) == [["NULL"]],
+          "%s: showing the secret clears the session's mark" % name)
     r = a.get("/admin/webhooks/%d?done=created" % eid)
     body = r.body.decode()
     check(r.status == 200 and "Endpoint created" in body and "whsec_••" in body,
