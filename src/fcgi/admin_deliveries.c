@@ -474,7 +474,8 @@ admin_deliveries_get(struct req *r)
 	buf_init(&b);
 	html_begin(&b, r, "Deliveries");
 	buf_puts(&b, "<h1>Deliveries</h1>\n<p>Every delivery to your "
-	    "endpoints, newest first. Times are UTC.</p>\n");
+	    "endpoints, newest first, at the time of its last attempt (or "
+	    "of its creation, before one).</p>\n");
 	filter_form(&b, &fl, names, eps, neps);
 	filtered = fl.fl_status || fl.fl_event || fl.fl_endpoint ||
 	    fl.fl_from || fl.fl_until || fl.fl_id;
