@@ -88,8 +88,26 @@ check(size and 8000 <= int(size[0][0]) <= 8192 and BIG not in rh,
 check(size and size[0][1] == "0",
       "the status line is not among the headers (the status has its own column)")
 
+r = api(LIGHTTPD, "GET", "/api/v1/deliveries/%d" % d_ok, key)
+at = (r.json() or {}).get("attempts") or [{}]
+check(r.status == 200 and "X-Trace: " + HOSTILE in (at[0].get("response_headers") or ""),
+      "the API's delivery detail has each attempt's response_headers", r)
+
 for name, base in SERVERS:
     a = Admin(base, *admin_user(tid, "att-" + name))
+    body = a.get("/admin/webhooks/%d" % e_fail).body.decode()
+    row = re.search(r'<tr><td data-label="Delivery"><a href="/admin/deliveries/%d">#%d</a></td>'
+                    r'<td data-label="Time"><time datetime="([^"]+)">\1</time></td>'
+                    r'<td data-label="Event"><code>incident.reported</code> <span class="muted">event %d</span>'
+                    % (d_fail, d_fail, ev["event_id"]), body)
+    last = sql("SELECT CONCAT(LEFT(DATE_FORMAT(last_attempt_at, '%%Y-%%m-%%dT%%H:%%i:%%s.%%f'), 23), 'Z')"
+               " FROM deliveries WHERE id = ?", d_fail)[0][0]
+    check(row and row.group(1) == last,
+          "%s: the endpoint's deliveries show the delivery id, its last attempt's time and the event id" % name,
+          (row and row.group(1), last))
+    body = a.get("/admin/webhooks").body.decode()
+    check(re.search(r'data-label="Last delivery">.*?<small><time datetime="[^"]+">', body, re.S),
+          "%s: Last delivery on Admin → Webhooks has its time" % name)
     body = a.get("/admin/deliveries/%d" % d_ok).body.decode()
     check("X-Trace: " + ESCAPED in body and "<script>alert(1)" not in body,
           "%s: the response headers are on the delivery page, as text" % name)
