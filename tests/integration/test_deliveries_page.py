@@ -262,7 +262,27 @@ for name, base in SERVERS:
     check(b'name="csrf"' not in r.body.split(b"<main")[1].split(b"</main>")[0],
           "%s: the filter form is a GET form without a token (nothing changes)" % name)
 
-# The listing reads an index range, never the whole table.
+# The listing reads an index range, never the whole table: the page's own
+# statements, values in place of the parameters.
+FULL = ("EXPLAIN SELECT d.id, ev.event_type, ep.url FROM deliveries d FORCE INDEX (%s)"
+        " LEFT JOIN events ev ON ev.id = d.event_id LEFT JOIN endpoints ep ON ep.id = d.endpoint_id"
+        " WHERE %s AND (NULL IS NULL OR ev.event_type = NULL) AND (NULL IS NULL OR d.created_at >= NULL)"
+        " AND (NULL IS NULL OR d.created_at < NULL) AND d.id < 9223372036854775807 AND d.id >= 0"
+        " ORDER BY d.id DESC LIMIT 51")
+for index, where in (("deliveries_tenant", "d.tenant_id = %d" % tid),
+                     ("deliveries_tenant_status", "d.tenant_id = %d AND d.status = 'failed'" % tid),
+                     ("deliveries_endpoint", "d.endpoint_id = %d AND d.tenant_id = %d" % (l1, tid)),
+                     ("deliveries_endpoint_status",
+                      "d.endpoint_id = %d AND d.status = 'delivered' AND d.tenant_id = %d" % (l1, tid))):
+    plan = sql((FULL % (index, where)).replace("%", "%%"))
+    check(plan and plan[0][2] == "d" and plan[0][5] == index and plan[0][3] in ("range", "ref")
+          and all(p[3] in ("eq_ref", "const") for p in plan[1:]),
+          "EXPLAIN: the page's statement on %s reads a range of it, then a key per row" % index, plan)
+plan = sql("EXPLAIN SELECT d.id FROM deliveries d WHERE d.tenant_id = ? AND (d.id = ? OR d.event_id = ?)",
+           tid, d_ok, d_ok)
+check(plan and plan[0][3] in ("index_merge", "const", "ref", "range") and "deliveries_event" in plan[0][5],
+      "EXPLAIN: the id search looks the id up (delivery and event) in indexes, no scan", plan)
+
 plan = sql("EXPLAIN SELECT d.id FROM deliveries d FORCE INDEX (deliveries_tenant)"
            " WHERE d.tenant_id = ? AND d.id < 18446744073709551615 ORDER BY d.id DESC LIMIT 51", tid)
 check(plan and plan[0][5] == "deliveries_tenant" and plan[0][3] in ("range", "ref"),
