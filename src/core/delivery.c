@@ -186,6 +186,21 @@ delivery_overview(struct db *db, unsigned long long tenant,
 	return 0;
 }
 
+/* Keep limit rows; *more when the query found one more. */
+static void
+page_cut(struct dbres *r, size_t limit, int *more)
+{
+	unsigned	 c;
+
+	if (r->r_nrow <= limit)
+		return;
+	r->r_nrow = limit;
+	*more = 1;
+	/* dbres_free frees r_nrow rows: release the extra one now. */
+	for (c = 0; c < r->r_ncol; c++)
+		free(r->r_val[limit * r->r_ncol + c]);
+}
+
 enum dl_err
 delivery_list(struct db *db, unsigned long long tenant,
     unsigned long long endpoint, const char *status,
@@ -215,13 +230,7 @@ delivery_list(struct db *db, unsigned long long tenant,
 		    tenant, before, (long long)limit + 1);
 	if (rc == -1)
 		return DL_DB;
-	if (r->r_nrow > limit) {
-		r->r_nrow = limit;
-		*more = 1;
-		/* dbres_free frees r_nrow rows: release the extra one now. */
-		for (rc = 0; rc < (int)r->r_ncol; rc++)
-			free(r->r_val[limit * r->r_ncol + (size_t)rc]);
-	}
+	page_cut(r, limit, more);
 	*rows = r;
 	return DL_OK;
 }
@@ -231,8 +240,8 @@ delivery_list(struct db *db, unsigned long long tenant,
  * each read backwards from the cursor, so that a page costs a bounded
  * index range whatever the tenant's number of deliveries: an id looked
  * up by the primary key or deliveries_event; an endpoint by
- * deliveries_endpoint(_status); else deliveries_tenant(_status) (sql/
- * 011_attempt_headers.sql).  The remaining filters are checked on the
+ * deliveries_endpoint(_status); else deliveries_tenant(_status)
+ * (sql/011_attempt_headers.sql).  The remaining filters are checked on the
  * rows read; the time range also bounds the ids (ids follow creation
  * order), so a range in the past does not read every newer row first.
  */
@@ -285,21 +294,6 @@ first_id(struct db *db, const char *t, unsigned long long *id)
 	}
 	dbres_free(r);
 	return rc;
-}
-
-/* Keep limit rows; *more when the query found one more. */
-static void
-page_cut(struct dbres *r, size_t limit, int *more)
-{
-	unsigned	 c;
-
-	if (r->r_nrow <= limit)
-		return;
-	r->r_nrow = limit;
-	*more = 1;
-	/* dbres_free frees r_nrow rows: release the extra one now. */
-	for (c = 0; c < r->r_ncol; c++)
-		free(r->r_val[limit * r->r_ncol + c]);
 }
 
 enum dl_err
