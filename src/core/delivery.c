@@ -168,7 +168,9 @@ delivery_overview(struct db *db, unsigned long long tenant,
 {
 	*last = *rate = NULL;
 	if (db_query(db, last, "SELECT d.endpoint_id, d.status,"
-	    " d.last_status_code FROM deliveries d JOIN (SELECT endpoint_id,"
+	    " d.last_status_code, d.id, "
+	    DB_SQL_TIME("COALESCE(d.last_attempt_at, d.created_at)")
+	    " FROM deliveries d JOIN (SELECT endpoint_id,"
 	    " MAX(id) AS m FROM deliveries WHERE tenant_id = ? GROUP BY"
 	    " endpoint_id) x ON d.id = x.m", "u", tenant) == -1)
 		return -1;
@@ -182,6 +184,21 @@ delivery_overview(struct db *db, unsigned long long tenant,
 		return -1;
 	}
 	return 0;
+}
+
+/* Keep limit rows; *more when the query found one more. */
+static void
+page_cut(struct dbres *r, size_t limit, int *more)
+{
+	unsigned	 c;
+
+	if (r->r_nrow <= limit)
+		return;
+	r->r_nrow = limit;
+	*more = 1;
+	/* dbres_free frees r_nrow rows: release the extra one now. */
+	for (c = 0; c < r->r_ncol; c++)
+		free(r->r_val[limit * r->r_ncol + c]);
 }
 
 enum dl_err
@@ -213,13 +230,121 @@ delivery_list(struct db *db, unsigned long long tenant,
 		    tenant, before, (long long)limit + 1);
 	if (rc == -1)
 		return DL_DB;
-	if (r->r_nrow > limit) {
-		r->r_nrow = limit;
-		*more = 1;
-		/* dbres_free frees r_nrow rows: release the extra one now. */
-		for (rc = 0; rc < (int)r->r_ncol; rc++)
-			free(r->r_val[limit * r->r_ncol + (size_t)rc]);
+	page_cut(r, limit, more);
+	*rows = r;
+	return DL_OK;
+}
+
+/*
+ * The tenant-wide listing, one statement per index that can drive it,
+ * each read backwards from the cursor, so that a page costs a bounded
+ * index range whatever the tenant's number of deliveries: an id looked
+ * up by the primary key or deliveries_event; an endpoint by
+ * deliveries_endpoint(_status); else deliveries_tenant(_status)
+ * (sql/011_attempt_headers.sql).  The remaining filters are checked on the
+ * rows read; the time range also bounds the ids (ids follow creation
+ * order), so a range in the past does not read every newer row first.
+ */
+#define DS_REST \
+	" AND (? IS NULL OR ev.event_type = ?)" \
+	" AND (? IS NULL OR d.created_at >= ?)" \
+	" AND (? IS NULL OR d.created_at < ?)" \
+	" AND d.id < ? AND d.id >= ? ORDER BY d.id DESC LIMIT ?"
+#define DS_SQL(index, where) \
+	"SELECT " DL_COLS ", ep.url FROM deliveries d FORCE INDEX (" index ")" \
+	" LEFT JOIN events ev ON ev.id = d.event_id" \
+	" LEFT JOIN endpoints ep ON ep.id = d.endpoint_id" \
+	" WHERE " where DS_REST
+
+static const char ds_tenant_sql[] = DS_SQL("deliveries_tenant",
+    "d.tenant_id = ?");
+static const char ds_tenant_status_sql[] = DS_SQL("deliveries_tenant_status",
+    "d.tenant_id = ? AND d.status = ?");
+static const char ds_endpoint_sql[] = DS_SQL("deliveries_endpoint",
+    "d.endpoint_id = ? AND d.tenant_id = ?");
+static const char ds_endpoint_status_sql[] = DS_SQL(
+    "deliveries_endpoint_status",
+    "d.endpoint_id = ? AND d.status = ? AND d.tenant_id = ?");
+/* At most a handful of rows: one delivery, or one event's deliveries. */
+static const char ds_id_sql[] =
+    "SELECT " DL_COLS ", ep.url" DL_FROM
+    " LEFT JOIN endpoints ep ON ep.id = d.endpoint_id"
+    " WHERE d.tenant_id = ? AND (d.id = ? OR d.event_id = ?)"
+    " AND (? IS NULL OR d.status = ?) AND (? = 0 OR d.endpoint_id = ?)"
+    DS_REST;
+/* The first delivery created at or after a time: one dive into
+ * deliveries_created (MIN(id) would read the whole range up to now). */
+static const char ds_first_id_sql[] =
+    "SELECT id FROM deliveries FORCE INDEX (deliveries_created)"
+    " WHERE created_at >= ? ORDER BY created_at, id LIMIT 1";
+
+/* The first delivery id created at or after t: 0 with *id, 1 when there
+ * is none, -1 on a database error. */
+static int
+first_id(struct db *db, const char *t, unsigned long long *id)
+{
+	struct dbres	*r;
+	int		 rc = 1;
+
+	if (db_query(db, &r, ds_first_id_sql, "s", t) == -1)
+		return -1;
+	if (r->r_nrow == 1 && dbres_get(r, 0, 0) != NULL) {
+		*id = (unsigned long long)dbres_int(r, 0, 0);
+		rc = 0;
 	}
+	dbres_free(r);
+	return rc;
+}
+
+enum dl_err
+delivery_search(struct db *db, unsigned long long tenant,
+    const struct dl_filter *f, unsigned long long before, size_t limit,
+    struct dbres **rows, int *more)
+{
+	struct dbres		*r = NULL;
+	unsigned long long	 lo = 0, hi;
+	long long		 n = (long long)limit + 1;
+	int			 rc;
+
+	*rows = NULL;
+	*more = 0;
+	if (before == 0 || before > INT64_MAX)
+		before = INT64_MAX;
+	if (f->df_from != NULL) {
+		if ((rc = first_id(db, f->df_from, &lo)) == -1)
+			return DL_DB;
+		if (rc == 1)
+			lo = INT64_MAX;	/* nothing that recent */
+	}
+	if (f->df_until != NULL) {
+		if ((rc = first_id(db, f->df_until, &hi)) == -1)
+			return DL_DB;
+		if (rc == 0 && hi < before)
+			before = hi;
+	}
+#define DS_REST_ARGS \
+	f->df_event, f->df_event, f->df_from, f->df_from, f->df_until, \
+	f->df_until, before, lo, n
+	if (f->df_id != 0)
+		rc = db_query(db, &r, ds_id_sql, "uuussuussssssuui", tenant,
+		    f->df_id, f->df_id, f->df_status, f->df_status,
+		    f->df_endpoint, f->df_endpoint, DS_REST_ARGS);
+	else if (f->df_endpoint != 0 && f->df_status != NULL)
+		rc = db_query(db, &r, ds_endpoint_status_sql, "usussssssuui",
+		    f->df_endpoint, f->df_status, tenant, DS_REST_ARGS);
+	else if (f->df_endpoint != 0)
+		rc = db_query(db, &r, ds_endpoint_sql, "uussssssuui",
+		    f->df_endpoint, tenant, DS_REST_ARGS);
+	else if (f->df_status != NULL)
+		rc = db_query(db, &r, ds_tenant_status_sql, "usssssssuui",
+		    tenant, f->df_status, DS_REST_ARGS);
+	else
+		rc = db_query(db, &r, ds_tenant_sql, "ussssssuui", tenant,
+		    DS_REST_ARGS);
+#undef DS_REST_ARGS
+	if (rc == -1)
+		return DL_DB;
+	page_cut(r, limit, more);
 	*rows = r;
 	return DL_OK;
 }
@@ -243,7 +368,8 @@ delivery_get(struct db *db, unsigned long long tenant, unsigned long long id,
 	 * attempts, but manual redeliveries could add any number. */
 	if (db_query(db, attempts, "SELECT id, " DB_SQL_TIME("started_at")
 	    ", duration_ms, status_code, error, response_snippet,"
-	    " request_headers FROM attempts WHERE delivery_id = ? ORDER BY id LIMIT 1000",
+	    " request_headers, response_headers FROM attempts"
+	    " WHERE delivery_id = ? ORDER BY id LIMIT 1000",
 	    "u", id) == -1) {
 		dbres_free(*row);
 		*row = NULL;

@@ -47,7 +47,8 @@ enum dl_attempt_col {
 	AC_STATUS_CODE,
 	AC_ERROR,
 	AC_RESPONSE,
-	AC_HEADERS		/* the request headers sent, one per line */
+	AC_HEADERS,		/* the request headers sent, one per line */
+	AC_RESP_HEADERS		/* the response's headers, one per line */
 };
 
 /* An endpoint's Health dashboard: deliveries by status, and its
@@ -82,9 +83,10 @@ int	delivery_health(struct db *, unsigned long long endpoint,
 
 /* The tenant's endpoints at a glance, two queries for a whole page
  * however many endpoints: each endpoint's latest delivery (columns
- * DO_ENDPOINT, DO_STATUS, DO_CODE) and its attempts of the last 24 hours
+ * DO_ENDPOINT, DO_STATUS, DO_CODE, DO_ID and DO_AT, its last attempt's
+ * time, else its creation's) and its attempts of the last 24 hours
  * (DR_ENDPOINT, DR_TOTAL, DR_OK).  0, or -1 with nothing to free. */
-enum { DO_ENDPOINT, DO_STATUS, DO_CODE };
+enum { DO_ENDPOINT, DO_STATUS, DO_CODE, DO_ID, DO_AT };
 enum { DR_ENDPOINT, DR_TOTAL, DR_OK };
 int	delivery_overview(struct db *, unsigned long long tenant,
 	    struct dbres **last, struct dbres **rate);
@@ -105,6 +107,29 @@ enum dl_err	delivery_list(struct db *, unsigned long long tenant,
 		    unsigned long long endpoint, const char *status,
 		    unsigned long long before, size_t limit,
 		    struct dbres **rows, int *more);
+/* What /admin/deliveries filters a tenant's deliveries by; each NULL or
+ * 0 when not set.  Times are DATETIME(3) text (UTC), from inclusive,
+ * until exclusive, of the delivery's creation; id matches a delivery id
+ * or an event id. */
+struct dl_filter {
+	const char		*df_status;
+	const char		*df_event;
+	unsigned long long	 df_endpoint;
+	const char		*df_from;
+	const char		*df_until;
+	unsigned long long	 df_id;
+};
+
+/* Rows of delivery_search: the dl_col columns up to DC_LAST_DURATION_MS,
+ * then the endpoint's URL (NULL once the endpoint is deleted). */
+enum { DS_URL = DC_LAST_DURATION_MS + 1 };
+
+/* The tenant's deliveries across its endpoints matching f, with
+ * id < before (0: from the newest), newest first, at most limit; *more
+ * says whether another page follows. */
+enum dl_err	delivery_search(struct db *, unsigned long long tenant,
+		    const struct dl_filter *f, unsigned long long before,
+		    size_t limit, struct dbres **rows, int *more);
 /* One delivery (one row) and its attempts. */
 enum dl_err	delivery_get(struct db *, unsigned long long tenant,
 		    unsigned long long id, struct dbres **row,

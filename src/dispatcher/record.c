@@ -52,6 +52,7 @@ struct rec {
 	char			*r_snippet;	/* NULL: no answer */
 	size_t			 r_snippet_len;
 	char			*r_headers;
+	char			*r_resp_headers; /* NULL: no answer */
 	int			 r_gone;
 	int			 r_ok;		/* RK_ATTEMPT: delivered */
 	int			 r_manual;	/* by hand: not on the schedule */
@@ -192,6 +193,7 @@ rec_clear(struct rec *r)
 	free(r->r_error);
 	free(r->r_snippet);
 	free(r->r_headers);
+	free(r->r_resp_headers);
 }
 
 static void
@@ -285,12 +287,16 @@ record_attempt(struct recorder *rc, const struct job *j,
 	if (at->at_headers != NULL)
 		r.r_headers = utf8_clean(at->at_headers,
 		    strlen(at->at_headers), NULL);
+	if (at->at_fail == SF_NONE && at->at_resp_headers.b_len > 0)
+		r.r_resp_headers = utf8_clean(at->at_resp_headers.b_data,
+		    at->at_resp_headers.b_len, NULL);
 	r.r_gone = v.v_gone;
 	r.r_ok = v.v_status == RS_DELIVERED;
 	r.r_manual = j->j_manual;
 	r.r_resume = v.v_resume;
 	r.r_bytes = r.r_snippet_len + (r.r_headers != NULL ?
-	    strlen(r.r_headers) : 0);
+	    strlen(r.r_headers) : 0) + (r.r_resp_headers != NULL ?
+	    strlen(r.r_resp_headers) : 0);
 	enqueue(rc, &r);
 	if (out != NULL)
 		*out = v;
@@ -371,7 +377,8 @@ record_due(struct recorder *rc)
     " res TINYINT PATH '$.r'"
 #define C_TEXTS \
     ", body MEDIUMTEXT CHARACTER SET utf8mb4 PATH '$.b'," \
-    " hdrs TEXT CHARACTER SET utf8mb4 PATH '$.h', skip TINYINT PATH '$.x'"
+    " hdrs TEXT CHARACTER SET utf8mb4 PATH '$.h'," \
+    " rhdrs TEXT CHARACTER SET utf8mb4 PATH '$.g', skip TINYINT PATH '$.x'"
 #define ROWS(cols)	"JSON_TABLE(?, '$[*]' COLUMNS (" cols ")) r"
 /* The claim token leaves alone a row claimed again after our lease
  * ended; the status, one failed meanwhile by its endpoint's delete. */
@@ -395,9 +402,9 @@ static const char update_attempts_sql[] =
 static const char insert_attempts_sql[] =
     "INSERT INTO attempts (delivery_id, endpoint_id, started_at,"
     " duration_ms, status_code, error, response_snippet, request_headers,"
-    " dispatcher)"
+    " response_headers, dispatcher)"
     " SELECT r.id, r.ep, NOW(3) - INTERVAL (r.ago + ?) MICROSECOND, r.dur,"
-    " r.code, r.err, r.body, r.hdrs, ? FROM "
+    " r.code, r.err, r.body, r.hdrs, r.rhdrs, ? FROM "
     ROWS(C_KIND C_EP C_RES C_TEXTS)
     " WHERE r.k = 'a' AND r.skip IS NULL";
 
@@ -486,6 +493,7 @@ batch_json(const struct recs *w, size_t from, size_t *to, int64_t ref,
 				buf_printf(js, ",\"c\":%ld", r->r_code);
 			json_key_str(js, "e", r->r_error);
 			json_key_str(js, "h", r->r_headers);
+			json_key_str(js, "g", r->r_resp_headers);
 			if (r->r_snippet != NULL) {
 				buf_puts(js, ",\"b\":");
 				jw_strn(js, r->r_snippet, r->r_snippet_len);

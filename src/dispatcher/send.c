@@ -49,6 +49,9 @@
 /* Response bytes read and thrown away before the connection is cut: a
  * receiver streaming a huge answer must not hold a slot until timeout. */
 #define DISCARD_MAX	(1024 * 1024)
+/* The response headers kept per attempt (the admin's delivery page shows
+ * them): enough for any sane answer, bounded for a hostile one. */
+#define RESP_HEADERS_MAX	(8 * 1024)
 /* A tenant's share of this dispatcher. */
 struct tn {
 	unsigned long long	 tn_id;
@@ -115,6 +118,7 @@ attempt_free(struct attempt *at)
 	free(at->at_location);
 	free(at->at_headers);
 	buf_free(&at->at_snippet);
+	buf_free(&at->at_resp_headers);
 	free(at);
 }
 
@@ -308,6 +312,40 @@ on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
+ * One response header line as received, kept up to RESP_HEADERS_MAX: its
+ * CR LF dropped, other control bytes written as \xHH so that what is
+ * stored is one header per line whatever the receiver sent.  A status
+ * line starts the headers afresh: after a 100 Continue only the final
+ * answer's are kept.  The status line itself is not kept (at_status).
+ */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	struct buf	*h = &x->x_at->at_resp_headers;
+	size_t		 len = size * n, i;
+	unsigned char	 c;
+
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		buf_reset(h);
+		return len;
+	}
+	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+		len--;
+	if (len == 0 || h->b_len >= RESP_HEADERS_MAX)
+		return size * n;
+	for (i = 0; i < len && h->b_len < RESP_HEADERS_MAX - 4; i++) {
+		c = (unsigned char)p[i];
+		if (c < 0x20 || c == 0x7f)
+			buf_printf(h, "\\x%02x", c);
+		else
+			buf_putc(h, (char)c);
+	}
+	buf_putc(h, '\n');
+	return size * n;
+}
+
+/*
  * The SSRF guard.  libcurl asks here for every address it is about to
  * connect to, after DNS, so a name that resolves (or re-resolves) to an
  * internal address is refused before any packet leaves.  A public
@@ -371,6 +409,8 @@ set_options(struct sender *s, struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->x_errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cf->cf_timeout_ms);
@@ -550,6 +590,7 @@ attempt_new(void)
 
 	at = xcalloc(1, sizeof(*at));
 	buf_init(&at->at_snippet);
+	buf_init(&at->at_resp_headers);
 	at->at_started = at->at_ended = util_mono_ms();
 	return at;
 }

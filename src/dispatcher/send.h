@@ -1,6 +1,6 @@
 /* Sending claimed deliveries: libcurl multi, concurrency per dispatcher
  * and per endpoint, the SSRF guard on the address actually connected to,
- * timeouts, and the first bytes of each response. */
+ * timeouts, and the first bytes of each response and its headers. */
 #ifndef WH_SEND_H
 #define WH_SEND_H
 
@@ -31,6 +31,7 @@ struct attempt {
 	long		 at_retry_after; /* seconds from Retry-After, 0 none */
 	char		*at_location;	/* Location of a 3xx, or NULL */
 	struct buf	 at_snippet;	/* response body, capped */
+	struct buf	 at_resp_headers; /* response headers, capped */
 	char		*at_headers;	/* what was sent, one per line */
 };
 

@@ -28,6 +28,9 @@ void	admin_endpoint_disable_post(struct req *);
 void	admin_endpoint_delete_get(struct req *);
 void	admin_endpoint_delete_post(struct req *);
 
+/* admin_deliveries.c: the tenant's deliveries, filtered and paged */
+void	admin_deliveries_get(struct req *);
+
 /* admin_delivery.c: one delivery, what was sent, its attempts */
 void	admin_delivery_get(struct req *);
 void	admin_delivery_body_get(struct req *);

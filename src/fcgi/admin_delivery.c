@@ -1,6 +1,6 @@
-/* /admin/deliveries/{id}: the exact body and headers sent, every attempt
- * with its time, duration, status or error and captured response, and a
- * Redeliver button. */
+/* /admin/deliveries/{id}: the exact body sent, every attempt (newest
+ * first) with its time, duration, request headers, status or error and
+ * the response's headers and first bytes, and a Redeliver button. */
 #include "config.h"
 
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include "quotas.h"
 #include "req.h"
 #include "utf8.h"
+#include "util.h"
 #include "wake.h"
 
 /*
@@ -71,7 +72,8 @@ body_section(struct buf *b, struct req *r, const struct payload *pl)
 
 	buf_puts(b, "<h3>Body (exact bytes)</h3>\n");
 	if (len <= BODY_INLINE_MAX) {
-		buf_puts(b, "<pre tabindex=\"0\"><code>");
+		buf_puts(b, "<pre class=\"wrap\" role=\"region\" tabindex="
+		    "\"0\" aria-label=\"Request body\"><code>");
 		html_escn(b, pl->pl_body.b_data, len);
 		buf_puts(b, "</code></pre>\n");
 	} else {
@@ -79,7 +81,9 @@ body_section(struct buf *b, struct req *r, const struct payload *pl)
 		html_printf(b, "<p class=\"notice\">This body is %zu KiB: the "
 		    "first %zu KiB are shown. <a href=\"/admin/deliveries/"
 		    "%llu/body\" download>Download the whole body</a> (the exact "
-		    "bytes sent).</p>\n<pre tabindex=\"0\"><code>", len / 1024,
+		    "bytes sent).</p>\n<pre class=\"wrap\" role=\"region\" "
+		    "tabindex=\"0\" aria-label=\"Request body\"><code>",
+		    len / 1024,
 		    head / 1024,
 		    r->r_ids[0]);
 		html_escn(b, pl->pl_body.b_data, head);
@@ -94,10 +98,84 @@ body_section(struct buf *b, struct req *r, const struct payload *pl)
 	buf_init(&pretty);
 	jw_pretty(&pretty, pl->pl_body.b_data, len);
 	buf_puts(b, "<details><summary>Body, indented</summary>"
-	    "<pre tabindex=\"0\"><code>");
+	    "<pre class=\"wrap\" role=\"region\" tabindex=\"0\" "
+	    "aria-label=\"Request body, indented\"><code>");
 	html_escn(b, pretty.b_data, pretty.b_len);
 	buf_puts(b, "</code></pre></details>\n");
 	buf_free(&pretty);
+}
+
+/* A block of text the keyboard can reach and scroll (tabindex), named
+ * for screen readers; long lines wrap (.wrap in www/style.css). */
+static void
+pre_block(struct buf *b, const char *label, unsigned long long n,
+    const char *text, size_t len)
+{
+	html_printf(b, "<pre class=\"wrap\" role=\"region\" tabindex=\"0\" "
+	    "aria-label=\"%s, attempt %llu\"><code>", label, n);
+	html_escn(b, text, len);
+	buf_puts(b, "</code></pre>\n");
+}
+
+/* One attempt as GitHub's Recent deliveries shows it: a disclosure
+ * whose summary says when and how it went, holding the request headers
+ * as sent, the response's status, headers and body. */
+static void
+attempt_section(struct buf *b, const struct dbres *att, size_t i,
+    unsigned long long n, const char *url, int open)
+{
+	const char	*code = dbres_get(att, i, AC_STATUS_CODE);
+	const char	*err = dbres_get(att, i, AC_ERROR);
+	const char	*v;
+	long long	 c = code != NULL ? dbres_int(att, i, AC_STATUS_CODE) : 0;
+	struct buf	 req;
+
+	html_printf(b, "<details class=\"attempt card\" id=\"attempt-%llu\"%s>"
+	    "<summary><h3>Attempt %llu — ", n, open ? " open" : "", n);
+	html_time(b, dbres_get(att, i, AC_STARTED_AT));
+	html_printf(b, "</h3> <span class=\"status status-%s\">",
+	    c >= 200 && c < 300 ? "delivered" : "failed");
+	if (code != NULL)
+		html_printf(b, "HTTP %s", code);
+	else
+		buf_puts(b, "no response");
+	html_printf(b, "</span> <span class=\"muted\">%s ms</span></summary>\n",
+	    dbres_get(att, i, AC_DURATION_MS));
+
+	buf_puts(b, "<h4>Request headers</h4>\n");
+	if ((v = dbres_get(att, i, AC_HEADERS)) != NULL) {
+		buf_init(&req);
+		buf_printf(&req, "POST %s\n%s", url != NULL ? url : "", v);
+		pre_block(b, "Request headers", n, req.b_data, req.b_len);
+		buf_free(&req);
+	} else
+		buf_puts(b, "<p>Not recorded for this attempt.</p>\n");
+
+	buf_puts(b, "<h4>Response</h4>\n<p>");
+	if (code != NULL)
+		html_printf(b, "HTTP %s", code);
+	if (err != NULL)
+		html_printf(b, "%s%s", code != NULL ? " — " : "", err);
+	if (code == NULL && err == NULL)
+		buf_puts(b, "No response.");
+	html_printf(b, " (%s ms)</p>\n", dbres_get(att, i, AC_DURATION_MS));
+	if (code == NULL) {
+		buf_puts(b, "</details>\n");
+		return;
+	}
+	buf_puts(b, "<h4>Response headers</h4>\n");
+	if (dbres_len(att, i, AC_RESP_HEADERS) > 0)
+		pre_block(b, "Response headers", n, dbres_get(att, i,
+		    AC_RESP_HEADERS), dbres_len(att, i, AC_RESP_HEADERS));
+	else
+		buf_puts(b, "<p>None recorded.</p>\n");
+	buf_puts(b, "<h4>Response body (first bytes)</h4>\n");
+	if (dbres_len(att, i, AC_RESPONSE) > 0)
+		pre_block(b, "Response body", n, dbres_get(att, i,
+		    AC_RESPONSE), dbres_len(att, i, AC_RESPONSE));
+	else
+		buf_puts(b, "<p>Empty.</p>\n");
+	buf_puts(b, "</details>\n");
 }
 
 void
@@ -107,8 +185,9 @@ admin_delivery_get(struct req *r)
 	struct payload		 pl;
 	struct endpoint		 ep;
 	struct buf		 b;
-	const char		*st, *v, *hdrs = NULL, *ps_type, *occurred;
-	char			 title[48];
+	const char		*st, *v, *ps_type, *occurred, *next;
+	char			 title[48], span[32], norm[32];
+	int64_t			 ms;
 	size_t			 i;
 	int			 built;
 
@@ -135,7 +214,8 @@ admin_delivery_get(struct req *r)
 	html_begin(&b, r, title);
 	st = dbres_get(row, 0, DC_STATUS);
 	html_printf(&b, "<p><a href=\"/admin/webhooks/%s\">← Back to the "
-	    "endpoint</a></p>\n<div class=\"actions\"><h1>Delivery %s</h1>",
+	    "endpoint</a> · <a href=\"/admin/deliveries\">All deliveries</a>"
+	    "</p>\n<div class=\"actions\"><h1>Delivery %s</h1>",
 	    dbres_get(row, 0, DC_ENDPOINT_ID), dbres_get(row, 0, DC_ID));
 	html_printf(&b, "<form method=\"post\" action=\"/admin/deliveries/%s/"
 	    "redeliver\">", dbres_get(row, 0, DC_ID));
@@ -149,32 +229,32 @@ admin_delivery_get(struct req *r)
 		    "</p>\n");
 	free((char *)v);
 	html_printf(&b, "<div class=\"card\"><dl>\n<dt>Event</dt><dd><code>%s"
-	    "</code> (event %s, occurred %s)</dd>\n<dt>Status</dt><dd><span "
-	    "class=\"status status-%s\">%s</span></dd>\n<dt>Attempts</dt><dd>"
-	    "%s</dd>\n", ps_type ? ps_type : "(purged)",
-	    dbres_get(row, 0, DC_EVENT_ID), occurred ? occurred : "—", st, st,
-	    dbres_get(row, 0, DC_ATTEMPTS));
-	if (dbres_get(row, 0, DC_NEXT_ATTEMPT_AT) != NULL)
-		html_printf(&b, "<dt>Next attempt</dt><dd>%s</dd>\n",
-		    dbres_get(row, 0, DC_NEXT_ATTEMPT_AT));
-	html_printf(&b, "<dt>Created</dt><dd>%s</dd>\n</dl></div>\n",
-	    dbres_get(row, 0, DC_CREATED_AT));
+	    "</code> (event %s, occurred <code>%s</code>)</dd>\n<dt>Endpoint"
+	    "</dt><dd><a href=\"/admin/webhooks/%s\"><code>%s</code></a></dd>"
+	    "\n<dt>Status</dt><dd><span class=\"status status-%s\">%s</span>"
+	    "</dd>\n<dt>Attempts</dt><dd>%s</dd>\n",
+	    ps_type ? ps_type : "(purged)", dbres_get(row, 0, DC_EVENT_ID),
+	    occurred ? occurred : "—", dbres_get(row, 0, DC_ENDPOINT_ID),
+	    dbres_get(row, 0, DC_URL) ? dbres_get(row, 0, DC_URL) :
+	    "(deleted)", st, st, dbres_get(row, 0, DC_ATTEMPTS));
+	/* Said in words without JavaScript too ("next retry in 4 min"). */
+	if ((next = dbres_get(row, 0, DC_NEXT_ATTEMPT_AT)) != NULL &&
+	    util_rfc3339_parse(next, strlen(next), norm, &ms) == 0) {
+		ms -= util_now_ms();
+		util_span_text(ms, span, sizeof(span));
+		html_printf(&b, "<dt>Next attempt</dt><dd>");
+		html_time(&b, next);
+		html_printf(&b, " (%s%s%s)</dd>\n", strcmp(st, "retrying") == 0 ?
+		    "next retry " : "", ms > 0 ? "in " : "due now",
+		    ms > 0 ? span : "");
+	}
+	buf_puts(&b, "<dt>Created</dt><dd>");
+	html_time(&b, dbres_get(row, 0, DC_CREATED_AT));
+	buf_puts(&b, "</dd>\n</dl></div>\n");
 
-	buf_puts(&b, "<section><h2>Request</h2>\n");
-	for (i = att->r_nrow; i > 0; i--)
-		if ((hdrs = dbres_get(att, i - 1, AC_HEADERS)) != NULL)
-			break;
-	if (hdrs != NULL) {
-		buf_puts(&b, "<h3>Headers of the last attempt</h3>\n"
-		    "<pre tabindex=\"0\"><code>");
-		html_esc(&b, "POST ");
-		html_esc(&b, dbres_get(row, 0, DC_URL));
-		html_esc(&b, "\n");
-		html_esc(&b, hdrs);
-		buf_puts(&b, "</code></pre>\n");
-	} else
-		buf_puts(&b, "<p>Not sent yet: the headers appear with the first "
-		    "attempt.</p>\n");
+	buf_puts(&b, "<section><h2>Request body</h2>\n<p>The same bytes in "
+	    "every attempt; each attempt's headers below carry its own "
+	    "timestamp and signatures.</p>\n");
 	if (built)
 		body_section(&b, r, &pl);
 	else
@@ -182,29 +262,14 @@ admin_delivery_get(struct req *r)
 		    "retention period.</p>\n");
 	buf_puts(&b, "</section>\n<section><h2>Attempts</h2>\n");
 	if (att->r_nrow == 0)
-		buf_puts(&b, "<p>No attempt yet.</p>\n");
-	for (i = 0; i < att->r_nrow; i++) {
-		v = dbres_get(att, i, AC_STATUS_CODE);
-		html_printf(&b, "<article class=\"card\"><h3>Attempt %llu — %s"
-		    "</h3>\n<dl><dt>Duration</dt><dd>%s ms</dd>\n<dt>Result</dt>"
-		    "<dd>", (unsigned long long)i + 1,
-		    dbres_get(att, i, AC_STARTED_AT),
-		    dbres_get(att, i, AC_DURATION_MS));
-		if (v != NULL)
-			html_printf(&b, "HTTP %s", v);
-		if (dbres_get(att, i, AC_ERROR) != NULL)
-			html_printf(&b, "%s%s", v ? " — " : "",
-			    dbres_get(att, i, AC_ERROR));
-		buf_puts(&b, "</dd></dl>\n");
-		if (dbres_len(att, i, AC_RESPONSE) > 0) {
-			buf_puts(&b, "<details><summary>Response body (first "
-			    "bytes)</summary><pre tabindex=\"0\"><code>");
-			html_escn(&b, dbres_get(att, i, AC_RESPONSE),
-			    dbres_len(att, i, AC_RESPONSE));
-			buf_puts(&b, "</code></pre></details>\n");
-		}
-		buf_puts(&b, "</article>\n");
-	}
+		buf_puts(&b, "<p>No attempt yet: the request headers appear "
+		    "with the first attempt.</p>\n");
+	else
+		buf_puts(&b, "<p>Newest first.</p>\n");
+	/* Newest first, the newest open. */
+	for (i = att->r_nrow; i > 0; i--)
+		attempt_section(&b, att, i - 1, (unsigned long long)i,
+		    dbres_get(row, 0, DC_URL), i == att->r_nrow);
 	buf_puts(&b, "</section>\n");
 	html_end(&b);
 	html_send(r, 200, &b);

@@ -582,7 +582,8 @@ endpoint_page(struct req *r, const char *revealed)
 	if (rows->r_nrow == 0)
 		buf_puts(&b, "<p>No deliveries yet.</p>\n");
 	else {
-		buf_puts(&b, "<table>\n<thead><tr><th scope=\"col\">Time</th>"
+		buf_puts(&b, "<table>\n<thead><tr><th scope=\"col\">Delivery"
+		    "</th><th scope=\"col\">Time</th>"
 		    "<th scope=\"col\">Event</th><th scope=\"col\">Status</th>"
 		    "<th scope=\"col\" class=\"num\">HTTP</th><th scope=\"col\""
 		    " class=\"num\">Attempts</th><th scope=\"col\" class=\"num\">"
@@ -590,16 +591,25 @@ endpoint_page(struct req *r, const char *revealed)
 		    "\n<tbody>\n");
 		for (i = 0; i < rows->r_nrow; i++) {
 			st = dbres_get(rows, i, DC_STATUS);
-			html_printf(&b, "<tr><td data-label=\"Time\"><a href=\""
-			    "/admin/deliveries/%s\">%s</a></td><td data-label="
-			    "\"Event\"><code>%s</code></td><td data-label=\""
+			/* The delivery's own latest time: its last attempt,
+			 * else its creation (the next retry has a column). */
+			html_printf(&b, "<tr><td data-label=\"Delivery\"><a "
+			    "href=\"/admin/deliveries/%s\">#%s</a></td><td "
+			    "data-label=\"Time\">", dbres_get(rows, i, DC_ID),
+			    dbres_get(rows, i, DC_ID));
+			html_time(&b, dbres_get(rows, i, DC_LAST_ATTEMPT_AT) ?
+			    dbres_get(rows, i, DC_LAST_ATTEMPT_AT) :
+			    dbres_get(rows, i, DC_CREATED_AT));
+			html_printf(&b, "</td><td data-label="
+			    "\"Event\"><code>%s</code> <span class=\"muted\">"
+			    "event %s</span></td><td data-label=\""
 			    "Status\"><span class=\"status status-%s\">%s</span>"
 			    "</td><td data-label=\"HTTP\" class=\"num\">%s</td>"
 			    "<td data-label=\"Attempts\" class=\"num\">%s</td>"
 			    "<td data-label=\"Duration\" class=\"num\">",
-			    dbres_get(rows, i, DC_ID),
-			    dbres_get(rows, i, DC_CREATED_AT),
-			    dbres_get(rows, i, DC_EVENT), st, st,
+			    dbres_get(rows, i, DC_EVENT) ? dbres_get(rows, i,
+			    DC_EVENT) : "(purged)",
+			    dbres_get(rows, i, DC_EVENT_ID), st, st,
 			    dbres_get(rows, i, DC_LAST_STATUS_CODE) ?
 			    dbres_get(rows, i, DC_LAST_STATUS_CODE) : "—",
 			    dbres_get(rows, i, DC_ATTEMPTS));

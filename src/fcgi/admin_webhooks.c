@@ -310,6 +310,10 @@ admin_webhooks_list_get(struct req *r)
 				if (dbres_get(last, (size_t)k, DO_CODE) != NULL)
 					html_printf(&b, " HTTP %s",
 					    dbres_get(last, (size_t)k, DO_CODE));
+				buf_puts(&b, "<br><small>");
+				html_time(&b, dbres_get(last, (size_t)k,
+				    DO_AT));
+				buf_puts(&b, "</small>");
 			} else
 				buf_puts(&b, "none yet");
 			buf_puts(&b, "</td><td data-label=\"Success (24 h)\" "

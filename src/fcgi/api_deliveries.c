@@ -50,6 +50,7 @@ static const struct col at_cols[] = {
 	{ "status_code", AC_STATUS_CODE, K_INT },
 	{ "error", AC_ERROR, K_STR },
 	{ "response_snippet", AC_RESPONSE, K_STR },
+	{ "response_headers", AC_RESP_HEADERS, K_STR },
 };
 
 /* Members of row i as "name":value pairs, comma-separated, skip

@@ -87,6 +87,15 @@ html_csrf(struct buf *b, struct req *r)
 }
 
 void
+html_time(struct buf *b, const char *t)
+{
+	if (t == NULL)
+		buf_puts(b, "—");
+	else
+		html_printf(b, "<time datetime=\"%s\">%s</time>", t, t);
+}
+
+void
 html_begin(struct buf *b, struct req *r, const char *title)
 {
 	html_printf(b, "<!doctype html>\n<html lang=\"en\">\n<head>\n"
@@ -104,6 +113,7 @@ html_begin(struct buf *b, struct req *r, const char *title)
 	if (r->r_user != 0) {
 		buf_puts(b, "<nav aria-label=\"Admin\"><ul>"
 		    "<li><a href=\"/admin/webhooks\">Webhooks</a></li>"
+		    "<li><a href=\"/admin/deliveries\">Deliveries</a></li>"
 		    "<li><a href=\"/admin/webhooks/event-catalog\">Event "
 		    "catalog</a></li></ul></nav>\n"
 		    "<form class=\"logout\" method=\"post\" "

@@ -16,6 +16,11 @@ void	html_escn(struct buf *, const char *, size_t);
 void	html_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* A time from the database (RFC 3339 UTC) as <time datetime> with the
+ * same text, which www/admin.js shows in the viewer's zone and relative
+ * to now; "—" when NULL. */
+void	html_time(struct buf *, const char *);
+
 /* <!doctype html> ... <main>; nav shows the signed-in state. */
 void	html_begin(struct buf *, struct req *, const char *title);
 void	html_end(struct buf *);

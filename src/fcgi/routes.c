@@ -80,6 +80,7 @@ const struct route routes[] = {
 	    admin_endpoint_delete_get },
 	{ "POST", "/admin/webhooks/:id/delete", AUTH_SESSION,
 	    admin_endpoint_delete_post },
+	{ "GET", "/admin/deliveries", AUTH_SESSION, admin_deliveries_get },
 	{ "GET", "/admin/deliveries/:id", AUTH_SESSION, admin_delivery_get },
 	{ "GET", "/admin/deliveries/:id/body", AUTH_SESSION,
 	    admin_delivery_body_get },

@@ -719,7 +719,7 @@ def test_deliveries(name, base):
           "%s: a delivery's detail has its event data" % name, r)
     at = d.get("attempts", [])
     check(len(at) == 2 and set(at[0]) == {"id", "started_at", "duration_ms", "status_code",
-                                          "error", "response_snippet"}
+                                          "error", "response_snippet", "response_headers"}
           and at[0]["started_at"] == "2026-04-29T14:32:11.123Z" and at[0]["status_code"] == 500
           and at[0]["response_snippet"] == 'oops "quoted"' and at[0]["duration_ms"] == 42
           and at[1]["status_code"] is None and at[1]["error"] == "timeout after 10s"

@@ -51,6 +51,7 @@ STUB(admin_endpoint_enable_post)
 STUB(admin_endpoint_disable_post)
 STUB(admin_endpoint_delete_get)
 STUB(admin_endpoint_delete_post)
+STUB(admin_deliveries_get)
 STUB(admin_delivery_get)
 STUB(admin_delivery_redeliver_post)
 STUB(admin_delivery_body_get)
@@ -173,6 +174,7 @@ static const struct route_case cases[] = {
 	{ "POST .../disable", "POST", "/admin/webhooks/5/disable", "admin_endpoint_disable_post", 0, 5, S },
 	{ "GET .../delete asks", "GET", "/admin/webhooks/5/delete", "admin_endpoint_delete_get", 0, 5, S },
 	{ "POST .../delete deletes", "POST", "/admin/webhooks/5/delete", "admin_endpoint_delete_post", 0, 5, S },
+	{ "GET /admin/deliveries lists all the tenant's deliveries", "GET", "/admin/deliveries", "admin_deliveries_get", 0, 0, S },
 	{ "GET /admin/deliveries/:id", "GET", "/admin/deliveries/3", "admin_delivery_get", 0, 3, S },
 	{ "POST /admin/deliveries/:id/redeliver", "POST", "/admin/deliveries/3/redeliver", "admin_delivery_redeliver_post", 0, 3, S },
 	{ "GET /admin/deliveries/:id/body downloads the body", "GET", "/admin/deliveries/3/body", "admin_delivery_body_get", 0, 3, S },
