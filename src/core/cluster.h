@@ -10,7 +10,7 @@ struct db;
 
 struct cluster_node {
 	char	*cn_address;	/* host:port clients connect to */
-	char	*cn_name;	/* wsrep_node_name, or NULL if unreachable */
+	char	*cn_name;	/* wsrep_node_name; NULL: no answer */
 	char	*cn_state;	/* wsrep_local_state_comment ("Synced") */
 	char	*cn_status;	/* wsrep_cluster_status ("Primary") */
 	long long cn_size;	/* wsrep_cluster_size as the node sees it */
@@ -18,7 +18,7 @@ struct cluster_node {
 };
 
 struct cluster_status {
-	int		 cs_galera;	/* 0: a single server, nodes empty */
+	int		 cs_galera;	/* 0: a single server */
 	char		*cs_name;	/* wsrep_cluster_name */
 	long long	 cs_size;
 	struct cluster_node *cs_nodes;

@@ -31,7 +31,8 @@ struct db {
 	const struct conf *d_cf;
 	MYSQL		*d_my;
 	int		 d_intx;
-	int		 d_commit_lost;	/* the last COMMIT's answer was lost */
+	/* The last COMMIT's answer was lost: it may have committed. */
+	int		 d_commit_lost;
 	unsigned	 d_errno;
 	char		 d_error[512];
 	struct dbcache	 d_cache[DB_CACHE];

@@ -366,7 +366,8 @@ id_cmp(const void *a, const void *b)
 static int
 id_step(struct db *db, unsigned long long *step)
 {
-	static unsigned long long	 cached;	/* 0: not read, or Galera */
+	/* 0: not read yet, or Galera (never kept) */
+	static unsigned long long	 cached;
 	struct dbres			*r;
 	int				 galera;
 

@@ -778,7 +778,8 @@ endpoint_create(struct db *db, unsigned long long tenant, unsigned max,
 	int		 tries;
 
 	for (tries = 0;; tries++) {
-		rc = endpoint_create_once(db, tenant, max, es, id, secret, fault);
+		rc = endpoint_create_once(db, tenant, max, es, id, secret,
+		    fault);
 		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
 		    !db_tx_again(db))
 			return rc;
@@ -831,7 +832,8 @@ endpoint_rotate_secret(struct db *db, unsigned long long tenant,
 	int		 tries;
 
 	for (tries = 0;; tries++) {
-		rc = endpoint_rotate_secret_once(db, tenant, id, overlap, secret, until);
+		rc = endpoint_rotate_secret_once(db, tenant, id, overlap,
+		    secret, until);
 		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
 		    !db_tx_again(db))
 			return rc;
@@ -849,7 +851,8 @@ endpoint_test(struct db *db, unsigned long long tenant,
 	int		 tries;
 
 	for (tries = 0;; tries++) {
-		rc = endpoint_test_once(db, tenant, id, type, event_id, delivery_id, sent, err, errsz);
+		rc = endpoint_test_once(db, tenant, id, type, event_id,
+		    delivery_id, sent, err, errsz);
 		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
 		    !db_tx_again(db))
 			return rc;

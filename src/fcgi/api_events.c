@@ -268,7 +268,7 @@ group_commit(struct db *db, struct gjob *list, int *at_commit)
 		if (db_begin(db) == -1) {
 			rc = tx_failed(db, 0);
 			if (rc == ING_RETRY)
-				rc = ING_GONE;	/* begin reconnected already */
+				rc = ING_GONE;	/* begin retried */
 			break;
 		}
 		if (jobs_insert(db, list) != EMIT_OK) {
