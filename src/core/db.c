@@ -33,6 +33,7 @@ struct db {
 	int		 d_intx;
 	/* The last COMMIT's answer was lost: it may have committed. */
 	int		 d_commit_lost;
+	int		 d_noconn;	/* the last connect failed */
 	unsigned	 d_errno;
 	char		 d_error[512];
 	struct dbcache	 d_cache[DB_CACHE];
@@ -126,8 +127,10 @@ db_connect(struct db *db)
 		log_err("cannot connect to MariaDB: %s", db->d_error);
 		mysql_close(db->d_my);
 		db->d_my = NULL;
+		db->d_noconn = 1;
 		return -1;
 	}
+	db->d_noconn = 0;
 	return 0;
 }
 
@@ -181,6 +184,10 @@ db_tx_again(const struct db *db)
 {
 	if (db_err_is_retry(db))
 		return 1;
+	/* No server to connect to (each try may wait connect_timeout):
+	 * the caller answers now rather than try again at once. */
+	if (db->d_noconn)
+		return 0;
 	/* A connection lost before COMMIT took the transaction with it
 	 * (the server rolls back what a dead session held); one lost
 	 * during COMMIT may have committed, and only the caller knows
