@@ -31,6 +31,9 @@ struct db {
 	const struct conf *d_cf;
 	MYSQL		*d_my;
 	int		 d_intx;
+	/* The last COMMIT's answer was lost: it may have committed. */
+	int		 d_commit_lost;
+	int		 d_noconn;	/* the last connect failed */
 	unsigned	 d_errno;
 	char		 d_error[512];
 	struct dbcache	 d_cache[DB_CACHE];
@@ -124,8 +127,10 @@ db_connect(struct db *db)
 		log_err("cannot connect to MariaDB: %s", db->d_error);
 		mysql_close(db->d_my);
 		db->d_my = NULL;
+		db->d_noconn = 1;
 		return -1;
 	}
+	db->d_noconn = 0;
 	return 0;
 }
 
@@ -154,7 +159,11 @@ is_gone(unsigned no)
 	    no == CR_CONNECTION_ERROR || no == CR_CONN_HOST_ERROR ||
 	    no == CR_SERVER_LOST_EXTENDED || no == ER_CONNECTION_KILLED ||
 	    no == ER_SERVER_SHUTDOWN || no == CR_UNKNOWN_HOST ||
-	    no == CR_COMMANDS_OUT_OF_SYNC;
+	    no == CR_COMMANDS_OUT_OF_SYNC ||
+	    /* A Galera node outside the primary component (cut off, or
+	     * joining) refuses work: another node is the one to ask, which
+	     * a new connection through the proxy reaches. */
+	    no == ER_UNKNOWN_COM_ERROR;
 }
 
 int
@@ -168,6 +177,22 @@ db_err_is_retry(const struct db *db)
 {
 	return db->d_errno == ER_LOCK_DEADLOCK ||
 	    db->d_errno == ER_LOCK_WAIT_TIMEOUT;
+}
+
+int
+db_tx_again(const struct db *db)
+{
+	if (db_err_is_retry(db))
+		return 1;
+	/* No server to connect to (each try may wait connect_timeout):
+	 * the caller answers now rather than try again at once. */
+	if (db->d_noconn)
+		return 0;
+	/* A connection lost before COMMIT took the transaction with it
+	 * (the server rolls back what a dead session held); one lost
+	 * during COMMIT may have committed, and only the caller knows
+	 * whether running it again is harmless. */
+	return is_gone(db->d_errno) && !db->d_commit_lost;
 }
 
 int
@@ -435,7 +460,7 @@ run(struct db *db, const char *sql, struct params *p, struct dbres **resp,
 	MYSQL_STMT	*st;
 	int		 tries;
 
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < DB_TX_TRIES; tries++) {
 		db->d_errno = 0;
 		db->d_error[0] = '\0';
 		if (db_connect(db) == -1)
@@ -464,9 +489,16 @@ fail:
 		if (db->d_errno == 0)
 			set_err(db, mysql_errno(db->d_my),
 			    mysql_error(db->d_my));
-		if (!is_gone(db->d_errno)) {
+		/* A statement of its own (autocommit) that lost a conflict
+		 * (a Galera certification failure the server did not retry
+		 * itself) was rolled back whole: run it again. */
+		if (db_err_is_retry(db) && !db->d_intx)
+			continue;
+		if (!is_gone(db->d_errno) || tries > 0) {
 			if (!db_err_is_dup(db) && !db_err_is_retry(db))
 				log_err("%s", db->d_error);
+			if (is_gone(db->d_errno))
+				db_disconnect(db);
 			return -1;
 		}
 		{
@@ -480,7 +512,8 @@ fail:
 			}
 		}
 	}
-	log_err("%s", db->d_error);
+	if (!db_err_is_retry(db))
+		log_err("%s", db->d_error);
 	return -1;
 }
 
@@ -570,6 +603,7 @@ db_begin(struct db *db)
 	 * any work is done, so one reconnect is safe; no ping round trip
 	 * is spent on the common case. */
 	for (tries = 0; tries < 2; tries++) {
+		db->d_commit_lost = 0;
 		if (simple(db, "START TRANSACTION") == 0) {
 			db->d_intx = 1;
 			return 0;
@@ -587,6 +621,7 @@ db_commit(struct db *db)
 
 	rc = simple(db, "COMMIT");
 	db->d_intx = 0;
+	db->d_commit_lost = rc == -1 && is_gone(db->d_errno);
 	return rc;
 }
 

@@ -72,6 +72,14 @@ int		 db_err_is_gone(const struct db *);
 /* Deadlock or lock wait timeout: the transaction should be retried. */
 int		 db_err_is_retry(const struct db *);
 int		 db_err_is_dup(const struct db *);
+/* The transaction that just failed may be run again as a whole: a
+ * deadlock, a lock wait timeout or a Galera certification conflict (all
+ * three roll it back), or a connection lost before its COMMIT.  Not a
+ * COMMIT whose answer was lost: it may have committed.  Retries reconnect,
+ * which through a proxy reaches the cluster's new writer. */
+int		 db_tx_again(const struct db *);
+/* How many times a transaction is run before its error is reported. */
+#define DB_TX_TRIES	4
 
 const char	*dbres_get(const struct dbres *, size_t row, unsigned col);
 unsigned long	 dbres_len(const struct dbres *, size_t row, unsigned col);

@@ -319,8 +319,9 @@ emit_insert_except(struct db *db, unsigned long long tenant,
  * multi-row INSERT ... VALUES is a "simple insert" to InnoDB: its
  * auto-increment ids are reserved as one block, so they are first,
  * first + step, ... in row order, in every innodb_autoinc_lock_mode
- * (step is auto_increment_increment, 1 but on Galera).  Row counts are
- * powers of two, so a few prepared statements serve every size.
+ * (step is auto_increment_increment, 1 but on Galera: see id_step).
+ * Row counts are powers of two, so a few prepared statements serve every
+ * size.
  */
 #define MANY_ROWS_LOG	6		/* 64 rows */
 static const char	*many_sql[MANY_ROWS_LOG + 1];
@@ -356,29 +357,38 @@ id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The increment between two auto-increment ids of one statement: the
- * server's setting, read once (it is 1 but on Galera, where it is the
- * same on every node of the cluster). */
+/* The increment between two auto-increment ids of the statement just
+ * run.  On a single server it is the setting, read once (1 unless set).
+ * On Galera (wsrep_auto_increment_control) it is the number of nodes in
+ * the cluster and changes when one leaves or joins: the server copies it
+ * into the session at the start of each statement, so it is read again
+ * after every multi-row INSERT, never kept. */
 static int
 id_step(struct db *db, unsigned long long *step)
 {
+	/* 0: not read yet, or Galera (never kept) */
 	static unsigned long long	 cached;
 	struct dbres			*r;
+	int				 galera;
 
 	pthread_mutex_lock(&cache_mu);
 	*step = cached;
 	pthread_mutex_unlock(&cache_mu);
 	if (*step != 0)
 		return 0;
-	if (db_query(db, &r, "SELECT @@auto_increment_increment", "") == -1)
+	if (db_query(db, &r, "SELECT @@auto_increment_increment,"
+	    " @@wsrep_on", "") == -1)
 		return -1;
 	*step = r->r_nrow == 1 ? (unsigned long long)dbres_int(r, 0, 0) : 1;
+	galera = r->r_nrow == 1 && dbres_int(r, 0, 1) != 0;
 	if (*step == 0)
 		*step = 1;
 	dbres_free(r);
-	pthread_mutex_lock(&cache_mu);
-	cached = *step;
-	pthread_mutex_unlock(&cache_mu);
+	if (!galera) {
+		pthread_mutex_lock(&cache_mu);
+		cached = *step;
+		pthread_mutex_unlock(&cache_mu);
+	}
 	return 0;
 }
 
@@ -418,7 +428,7 @@ emit_insert_many(struct db *db, const unsigned long long *tenant,
 		if (db_exec_args(db, many_sql[k], many_types +
 		    sizeof(many_types) - 1 - 4 * rows, args) == -1)
 			goto out;
-		if (step == 0 && id_step(db, &step) == -1)
+		if (id_step(db, &step) == -1)
 			goto out;
 		id = db_insert_id(db);
 		for (i = 0; i < rows; i++, id += step) {

@@ -131,8 +131,8 @@ finish(struct db *db, enum ep_err rc)
 	return rc;
 }
 
-enum ep_err
-endpoint_create(struct db *db, unsigned long long tenant, unsigned max,
+static enum ep_err
+endpoint_create_once(struct db *db, unsigned long long tenant, unsigned max,
     const struct endpoint_set *es, unsigned long long *id, char **secret,
     struct ep_fault *fault)
 {
@@ -441,8 +441,8 @@ flag(int v)
 	return v == -1 ? NULL : v ? "1" : "0";
 }
 
-enum ep_err
-endpoint_update(struct db *db, unsigned long long tenant,
+static enum ep_err
+endpoint_update_once(struct db *db, unsigned long long tenant,
     unsigned long long id, const struct endpoint_set *es,
     struct ep_fault *fault)
 {
@@ -528,8 +528,8 @@ out:
 	return finish(db, rc);
 }
 
-enum ep_err
-endpoint_delete(struct db *db, unsigned long long tenant,
+static enum ep_err
+endpoint_delete_once(struct db *db, unsigned long long tenant,
     unsigned long long id)
 {
 	enum ep_err	 rc;
@@ -549,8 +549,8 @@ endpoint_delete(struct db *db, unsigned long long tenant,
 	return finish(db, rc);
 }
 
-enum ep_err
-endpoint_rotate_secret(struct db *db, unsigned long long tenant,
+static enum ep_err
+endpoint_rotate_secret_once(struct db *db, unsigned long long tenant,
     unsigned long long id, long long overlap, char **secret,
     char until[32])
 {
@@ -639,8 +639,8 @@ endpoint_secret_get(struct db *db, unsigned long long tenant,
 	return rc;
 }
 
-enum ep_err
-endpoint_test(struct db *db, unsigned long long tenant,
+static enum ep_err
+endpoint_test_once(struct db *db, unsigned long long tenant,
     unsigned long long id, const char *type, unsigned long long *event_id,
     unsigned long long *delivery_id, char sent[101], char *err, size_t errsz)
 {
@@ -765,4 +765,96 @@ endpoint_free_list(struct endpoint *eps, size_t n)
 	for (i = 0; i < n; i++)
 		endpoint_free(&eps[i]);
 	free(eps);
+}
+
+/* The transaction of endpoint_create_once, run again after a conflict or
+ * a connection lost before its COMMIT (a Galera failover). */
+enum ep_err
+endpoint_create(struct db *db, unsigned long long tenant, unsigned max,
+    const struct endpoint_set *es, unsigned long long *id, char **secret,
+    struct ep_fault *fault)
+{
+	enum ep_err	 rc;
+	int		 tries;
+
+	for (tries = 0;; tries++) {
+		rc = endpoint_create_once(db, tenant, max, es, id, secret,
+		    fault);
+		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
+		    !db_tx_again(db))
+			return rc;
+	}
+}
+
+/* The transaction of endpoint_update_once, run again after a conflict or
+ * a connection lost before its COMMIT (a Galera failover). */
+enum ep_err
+endpoint_update(struct db *db, unsigned long long tenant,
+    unsigned long long id, const struct endpoint_set *es,
+    struct ep_fault *fault)
+{
+	enum ep_err	 rc;
+	int		 tries;
+
+	for (tries = 0;; tries++) {
+		rc = endpoint_update_once(db, tenant, id, es, fault);
+		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
+		    !db_tx_again(db))
+			return rc;
+	}
+}
+
+/* The transaction of endpoint_delete_once, run again after a conflict or
+ * a connection lost before its COMMIT (a Galera failover). */
+enum ep_err
+endpoint_delete(struct db *db, unsigned long long tenant,
+    unsigned long long id)
+{
+	enum ep_err	 rc;
+	int		 tries;
+
+	for (tries = 0;; tries++) {
+		rc = endpoint_delete_once(db, tenant, id);
+		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
+		    !db_tx_again(db))
+			return rc;
+	}
+}
+
+/* The transaction of endpoint_rotate_secret_once, run again after a conflict or
+ * a connection lost before its COMMIT (a Galera failover). */
+enum ep_err
+endpoint_rotate_secret(struct db *db, unsigned long long tenant,
+    unsigned long long id, long long overlap, char **secret,
+    char until[32])
+{
+	enum ep_err	 rc;
+	int		 tries;
+
+	for (tries = 0;; tries++) {
+		rc = endpoint_rotate_secret_once(db, tenant, id, overlap,
+		    secret, until);
+		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
+		    !db_tx_again(db))
+			return rc;
+	}
+}
+
+/* The transaction of endpoint_test_once, run again after a conflict or
+ * a connection lost before its COMMIT (a Galera failover). */
+enum ep_err
+endpoint_test(struct db *db, unsigned long long tenant,
+    unsigned long long id, const char *type, unsigned long long *event_id,
+    unsigned long long *delivery_id, char sent[101], char *err, size_t errsz)
+{
+	enum ep_err	 rc;
+	int		 tries;
+
+	for (tries = 0;; tries++) {
+		rc = endpoint_test_once(db, tenant, id, type, event_id,
+		    delivery_id, sent, err, errsz);
+		if (rc != EP_DB || tries + 1 == DB_TX_TRIES ||
+		    !db_tx_again(db))
+			return rc;
+	}
 }

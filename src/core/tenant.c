@@ -12,8 +12,8 @@ static const char create_sql[] =
 static const char exists_sql[] =
     "SELECT id FROM tenants WHERE id = ?";
 
-int
-tenant_create(struct db *db, const char *name, unsigned long long *id,
+static int
+tenant_create_once(struct db *db, const char *name, unsigned long long *id,
     char **key)
 {
 	unsigned long long	 kid;
@@ -34,6 +34,22 @@ tenant_create(struct db *db, const char *name, unsigned long long *id,
 	return 0;
 fail:
 	db_rollback(db);
+	return -1;
+}
+
+/* The transaction again after a conflict or a connection lost before
+ * its COMMIT, both of which rolled it back. */
+int
+tenant_create(struct db *db, const char *name, unsigned long long *id,
+    char **key)
+{
+	int	 tries;
+
+	for (tries = 0; tries < DB_TX_TRIES; tries++)
+		if (tenant_create_once(db, name, id, key) == 0)
+			return 0;
+		else if (!db_tx_again(db))
+			break;
 	return -1;
 }
 

@@ -240,7 +240,7 @@ cmd_emit(int argc, char **argv)
 	char			 err[512], chunk[4096];
 	long long		 nd;
 	size_t			 n;
-	int			 c, rc = 1;
+	int			 c, rc = 1, tries;
 
 	/* 0, not 1: glibc then starts afresh, in permuting mode, so
 	 * --occurred-at may follow TYPE and DATA as the usage shows (main's
@@ -291,14 +291,22 @@ cmd_emit(int argc, char **argv)
 	default:
 		goto out3;
 	}
-	if (db_begin(db) == -1)
-		goto out3;
-	if (emit_insert(db, tenant, &ev, &eid, &nd) != EMIT_OK) {
-		db_rollback(db);
-		goto out3;
+	/* Again after a conflict or a connection lost before COMMIT, which
+	 * rolled it back; a lost COMMIT is reported, not guessed. */
+	for (tries = 0;; tries++) {
+		if (db_begin(db) == -1)
+			goto out3;
+		if (emit_insert(db, tenant, &ev, &eid, &nd) != EMIT_OK) {
+			db_rollback(db);
+			if (tries + 1 < DB_TX_TRIES && db_tx_again(db))
+				continue;
+			goto out3;
+		}
+		if (db_commit(db) == 0)
+			break;
+		if (tries + 1 == DB_TX_TRIES || !db_tx_again(db))
+			goto out3;
 	}
-	if (db_commit(db) == -1)
-		goto out3;
 	wake_send(&cf);
 	printf("{\"event_id\": %llu, \"deliveries\": %lld}\n", eid, nd);
 	rc = 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cluster.h"
 #include "conf.h"
 #include "crypto.h"
 #include "ctl.h"
@@ -45,6 +46,63 @@ registered(const struct dbres *reg, const char *id)
 	return 0;
 }
 
+/* "database": {"galera": false} for a single server; a cluster's name,
+ * size and each node of the component as it sees itself. */
+static void
+cluster_json(struct buf *out, const struct cluster_status *cs)
+{
+	const struct cluster_node *n;
+	size_t	 i;
+
+	if (!cs->cs_galera) {
+		buf_puts(out, "{\"galera\":false}");
+		return;
+	}
+	buf_puts(out, "{\"galera\":true,\"cluster\":");
+	jw_str(out, cs->cs_name);
+	buf_printf(out, ",\"size\":%lld,\"nodes\":[", cs->cs_size);
+	for (i = 0; i < cs->cs_n; i++) {
+		n = &cs->cs_nodes[i];
+		buf_puts(out, i ? ",{\"address\":" : "{\"address\":");
+		jw_str(out, n->cn_address);
+		buf_puts(out, ",\"name\":");
+		jw_str(out, n->cn_name);
+		buf_puts(out, ",\"state\":");
+		jw_str(out, n->cn_state);
+		buf_puts(out, ",\"cluster_status\":");
+		jw_str(out, n->cn_status);
+		buf_printf(out, ",\"cluster_size\":%lld,\"connected\":%s}",
+		    n->cn_size, n->cn_ours ? "true" : "false");
+	}
+	buf_puts(out, "]}");
+}
+
+static void
+cluster_text(struct buf *out, const struct cluster_status *cs)
+{
+	const struct cluster_node *n;
+	size_t	 i;
+
+	if (!cs->cs_galera) {
+		buf_puts(out, "Database: a single server\n");
+		return;
+	}
+	buf_printf(out, "Database: Galera cluster %s, %lld nodes\n",
+	    cs->cs_name ? cs->cs_name : "?", cs->cs_size);
+	for (i = 0; i < cs->cs_n; i++) {
+		n = &cs->cs_nodes[i];
+		if (n->cn_name == NULL) {
+			buf_printf(out, "  %s  NOT ANSWERING\n", n->cn_address);
+			continue;
+		}
+		buf_printf(out, "  %s  %s, %s, %s component of %lld%s\n",
+		    n->cn_name, n->cn_address,
+		    n->cn_state ? n->cn_state : "?",
+		    n->cn_status ? n->cn_status : "?", n->cn_size,
+		    n->cn_ours ? " (this connection)" : "");
+	}
+}
+
 int
 ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 {
@@ -54,6 +112,7 @@ ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct queue_status qs;
+	struct cluster_status cs;
 	const struct dbres *reg, *disp, *failing;
 	struct buf	 out;
 	long long	 max_overdue_ms = 300000, overdue_ms;
@@ -78,6 +137,11 @@ ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 		}
 	if (queue_status(db, cf->cf_heartbeat_timeout_ms, &qs) == -1) {
 		fprintf(stderr, "webhooksctl: %s\n", db_error(db));
+		return rc;
+	}
+	if (cluster_status(db, cf, &cs) == -1) {
+		fprintf(stderr, "webhooksctl: %s\n", db_error(db));
+		queue_status_free(&qs);
 		return rc;
 	}
 	master_key_check(cf);
@@ -123,7 +187,9 @@ ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 			buf_printf(&out, ",\"live\":false,\"holding\":%lld}",
 			    dbres_int(disp, i, QE_COUNT));
 		}
-		buf_puts(&out, "],\"failing_endpoints\":[");
+		buf_puts(&out, "],\"database\":");
+		cluster_json(&out, &cs);
+		buf_puts(&out, ",\"failing_endpoints\":[");
 		for (i = 0; i < failing->r_nrow; i++) {
 			buf_printf(&out, "%s{\"id\":%lld,\"tenant_id\":%lld,"
 			    "\"url\":", i ? "," : "",
@@ -182,6 +248,7 @@ ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 			    dbres_int(disp, i, QE_COUNT),
 			    dbres_int(disp, i, QE_ENDS_IN_S));
 		}
+		cluster_text(&out, &cs);
 		buf_printf(&out, "Failing endpoints: %s",
 		    failing->r_nrow ? "\n" : "none\n");
 		for (i = 0; i < failing->r_nrow; i++)
@@ -202,5 +269,6 @@ ctl_status(struct db *db, const struct conf *cf, int argc, char **argv)
 	buf_free(&out);
 	rc = overdue_ms > max_overdue_ms ? 1 : 0;
 	queue_status_free(&qs);
+	cluster_status_free(&cs);
 	return rc;
 }

@@ -539,7 +539,10 @@ fail:
 		dbres_free(others);
 		r = others = NULL;
 		db_rollback(db);
-		if (!db_err_is_retry(db))
+		/* A conflict, or a connection lost before COMMIT (the
+		 * proxy's failover to another node): the claim rolled back
+		 * whole and is run again, on a new connection if need be. */
+		if (!db_tx_again(db))
 			break;
 		log_debug("claim: %s; trying again", db_error(db));
 	}

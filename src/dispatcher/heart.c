@@ -101,7 +101,7 @@ heart_pid_gone(long pid)
  * stale_us, unless stale_us is negative) and make what it held due, in
  * one transaction.  Returns the deliveries released, or -1. */
 static long long
-reap(struct heart *h, const char *id, long long stale_us)
+reap_once(struct heart *h, const char *id, long long stale_us)
 {
 	long long	 n, rel = 0;
 
@@ -129,6 +129,22 @@ reap(struct heart *h, const char *id, long long stale_us)
 fail:
 	db_rollback(h->h_db);
 	return -1;
+}
+
+/* reap_once again after a conflict or a connection lost before COMMIT:
+ * a failover of the cluster must not leave a dead dispatcher's leases
+ * held until they run out. */
+static long long
+reap(struct heart *h, const char *id, long long stale_us)
+{
+	long long	 rel;
+	int		 tries;
+
+	for (tries = 0; tries < DB_TX_TRIES; tries++)
+		if ((rel = reap_once(h, id, stale_us)) != -1 ||
+		    !db_tx_again(h->h_db))
+			break;
+	return rel;
 }
 
 /* Dispatchers of this host whose process is gone need no timeout to be

@@ -76,19 +76,27 @@ claim_and_notice(const struct conf *cf, struct db *db, const char *claim,
     enum notice_kind kind, unsigned long long id)
 {
 	long long	 n;
+	int		 tries;
 
-	if (db_begin(db) == -1)
-		return;
-	if ((n = db_exec(db, claim, "u", id)) == -1)
-		goto fail;
-	if (n == 1 && notice_endpoint(db, cf, kind, id) == -1)
-		goto fail;
-	if (db_commit(db) == 0)
-		return;
+	/* Run again after a conflict or a connection lost before COMMIT
+	 * (both rolled it back); a lost COMMIT is left to the next round,
+	 * whose claim statement sees whether it took. */
+	for (tries = 0; tries < DB_TX_TRIES; tries++) {
+		if (db_begin(db) == -1)
+			return;
+		if ((n = db_exec(db, claim, "u", id)) == -1)
+			goto fail;
+		if (n == 1 && notice_endpoint(db, cf, kind, id) == -1)
+			goto fail;
+		if (db_commit(db) == 0)
+			return;
 fail:
+		db_rollback(db);
+		if (!db_tx_again(db))
+			break;
+	}
 	log_warn("endpoint %llu: %s notice not recorded: %s", id,
 	    kind == NK_FAILING ? "failing" : "disabled", db_error(db));
-	db_rollback(db);
 }
 
 static void
@@ -115,6 +123,7 @@ disable_stale(const struct conf *cf, struct db *db)
 	char			 span[32], reason[255];
 	long long		 n;
 	size_t			 i;
+	int			 tries;
 
 	if (db_query(db, &r, stale_sql, "ii", cf->cf_disable_after_ms * 1000,
 	    (long long)WATCH_ROWS) == -1)
@@ -124,16 +133,26 @@ disable_stale(const struct conf *cf, struct db *db)
 		id = (unsigned long long)dbres_int(r, i, 0);
 		snprintf(reason, sizeof(reason), "no successful delivery for "
 		    "%s: failing since %s", span, dbres_get(r, i, 1));
-		if (db_begin(db) == -1)
-			break;
-		if ((n = db_exec(db, disable_sql, "sui", reason, id,
-		    cf->cf_disable_after_ms * 1000)) == -1 ||
-		    (n == 1 && delivery_pause_endpoint(db, id) == -1)) {
-			db_rollback(db);
-			continue;
+		for (tries = 0; tries < DB_TX_TRIES; tries++) {
+			if (db_begin(db) == -1)
+				break;
+			if ((n = db_exec(db, disable_sql, "sui", reason, id,
+			    cf->cf_disable_after_ms * 1000)) == -1 ||
+			    (n == 1 && delivery_pause_endpoint(db, id) == -1)) {
+				db_rollback(db);
+				if (db_tx_again(db))
+					continue;
+				break;
+			}
+			if (db_commit(db) == 0) {
+				if (n == 1)
+					log_info("endpoint %llu disabled: %s",
+					    id, reason);
+				break;
+			}
+			if (!db_tx_again(db))
+				break;
 		}
-		if (db_commit(db) == 0 && n == 1)
-			log_info("endpoint %llu disabled: %s", id, reason);
 	}
 	dbres_free(r);
 }

@@ -27,8 +27,24 @@ enum ingest_rc {
 	ING_OK,		/* committed; the answer is in out */
 	ING_REPLAY,	/* a stored answer for the key is in out */
 	ING_RETRY,	/* deadlock or a lost race: run it again */
+	ING_GONE,	/* no database before COMMIT: nothing stored */
+	ING_UNKNOWN,	/* the COMMIT's answer was lost: stored or not */
 	ING_DB		/* database error */
 };
+
+/* What a failed ingest transaction comes to: run again when that is
+ * safe (a conflict, a Galera certification failure, a connection lost
+ * before COMMIT, which took the transaction with it), otherwise an
+ * answer that tells the caller whether anything may have been stored. */
+static enum ingest_rc
+tx_failed(struct db *db, int at_commit)
+{
+	if (db_tx_again(db))
+		return ING_RETRY;
+	if (db_err_is_gone(db))
+		return at_commit ? ING_UNKNOWN : ING_GONE;
+	return ING_DB;
+}
 
 static int
 idem_key_ok(const char *k)
@@ -161,7 +177,7 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 
 	*total = 0;
 	if (db_begin(db) == -1)
-		return ING_DB;
+		return tx_failed(db, 0);
 	if (key != NULL) {
 		switch (emit_idem_lookup(db, r->r_tenant, key,
 		    r->r_cf->cf_idempotency_ms, status, out, &stale)) {
@@ -197,18 +213,18 @@ ingest_once(struct req *r, const struct emit_event *ev, size_t n, int batch,
 		case 0:
 			return ING_RETRY;
 		default:
-			return db_err_is_retry(db) ? ING_RETRY : ING_DB;
+			return tx_failed(db, 0);
 		}
 	}
 	if (db_commit(db) == -1)
-		return db_err_is_retry(db) ? ING_RETRY : ING_DB;
+		return tx_failed(db, 1);
 	return ING_OK;
 fail:
 	{
-		int retry = db_err_is_retry(db);
+		enum ingest_rc rc = tx_failed(db, 0);
 
 		db_rollback(db);
-		return retry ? ING_RETRY : ING_DB;
+		return rc;
 	}
 }
 
@@ -243,27 +259,28 @@ static int		 group_leaders;
 static enum ingest_rc
 group_commit(struct db *db, struct gjob *list, int *at_commit)
 {
-	int		 tries, retry;
+	int		 tries;
 	enum ingest_rc	 rc = ING_RETRY;
 
 	*at_commit = 0;
 	for (tries = 0; tries < INGEST_TRIES && rc == ING_RETRY; tries++) {
+		*at_commit = 0;
 		if (db_begin(db) == -1) {
-			rc = ING_DB;
+			rc = tx_failed(db, 0);
+			if (rc == ING_RETRY)
+				rc = ING_GONE;	/* begin retried */
 			break;
 		}
-		*at_commit = 0;
 		if (jobs_insert(db, list) != EMIT_OK) {
-			retry = db_err_is_retry(db);
+			rc = tx_failed(db, 0);
 			db_rollback(db);
 		} else if (db_commit(db) == 0) {
 			rc = ING_OK;
 			break;
 		} else {
-			retry = db_err_is_retry(db);	/* ended either way */
-			*at_commit = 1;
+			*at_commit = 1;		/* ended either way */
+			rc = tx_failed(db, 1);
 		}
-		rc = retry ? ING_RETRY : ING_DB;
 	}
 	return rc;
 }
@@ -310,7 +327,8 @@ ingest_grouped(struct req *r, const struct emit_event *ev, size_t n,
 		 * COMMIT (so nothing was stored), is tried once more job by
 		 * job, so one request's trouble is its own.  Not after a
 		 * failed COMMIT, which may have stored everything. */
-		if (rc == ING_DB && !at_commit && take->g_next != NULL)
+		if ((rc == ING_DB || rc == ING_GONE) && !at_commit &&
+		    take->g_next != NULL)
 			for (j = take; j != NULL; j = j->g_next) {
 				struct gjob *next = j->g_next;
 
@@ -384,6 +402,20 @@ ingest(struct req *r, const struct emit_event *ev, size_t n, int batch,
 		req_add_header(r, "Retry-After", "1");
 		req_json_error(r, 503, "busy", "the database stayed busy; "
 		    "nothing was stored: retry shortly");
+		break;
+	case ING_GONE:
+		req_add_header(r, "Retry-After", "5");
+		req_json_error(r, 503, "database_unavailable", "the database "
+		    "is unreachable; nothing was stored: retry shortly");
+		break;
+	case ING_UNKNOWN:
+		/* Never 202 for what may not be stored; a retry with the
+		 * same Idempotency-Key stores the events once either way. */
+		req_add_header(r, "Retry-After", "5");
+		req_json_error(r, 503, "database_unavailable", "the database "
+		    "connection was lost while committing, so the events may "
+		    "or may not be stored: retry (with an Idempotency-Key, to "
+		    "store them once either way)");
 		break;
 	case ING_DB:
 		req_db_error(r);

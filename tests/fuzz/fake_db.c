@@ -225,6 +225,15 @@ db_err_is_retry(const struct db *db)
 	return last_err == E_RETRY;
 }
 
+/* As db.c: a conflict, or a connection lost outside a COMMIT (the fake
+ * fails no COMMIT). */
+int
+db_tx_again(const struct db *db)
+{
+	(void)db;
+	return last_err == E_RETRY || last_err == E_GONE;
+}
+
 int
 db_err_is_dup(const struct db *db)
 {

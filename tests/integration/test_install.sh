@@ -24,6 +24,14 @@ ok "stylesheet installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/www/sty
 ok "Apache config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/webhooks.conf" ]'
 ok "lighttpd config installed" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/lighttpd-webhooks.conf" ]'
 ok "Prometheus alert rules installed beside the web server configs" '[ -f "$dest$prefix/share/momentumpro-webhooks/apache/webhooks-alerts.yml" ]'
+cl="$dest$prefix/share/momentumpro-webhooks/cluster"
+ok "Galera node settings and HAProxy config installed in cluster/" '[ -f "$cl/galera.cnf" ] && [ -f "$cl/haproxy.cfg" ]'
+ok "the Galera health check installed, executable, with its unit" \
+	'[ -x "$cl/webhooks-clustercheck" ] && [ -f "$cl/webhooks-clustercheck.service" ]'
+ok "the HAProxy config is one writer with a synced-state check" \
+	'grep -q "^[[:space:]]*balance first" "$cl/haproxy.cfg" && grep -q "option httpchk" "$cl/haproxy.cfg" && grep -q "backup" "$cl/haproxy.cfg"'
+ok "the Galera settings flush the log at every commit" \
+	'grep -Eq "^innodb_flush_log_at_trx_commit[[:space:]]*=[[:space:]]*1" "$cl/galera.cnf"'
 ok "sample config installed in sysconfdir" '[ -f "$dest$sysconf/webhooks.conf.sample" ]'
 # The sample config documents every key the reader knows.
 keys=$(grep -o '{ "[a-z]*", "[a-z_]*"' "$WH_TOP/src/core/conf.c" | sed 's/.*, "//; s/"//')

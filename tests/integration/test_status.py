@@ -39,8 +39,12 @@ try:
     f = [x for x in d.get("failing_endpoints", []) if x["id"] == ep]
     check(f and f[0]["retrying"] == 1 and f[0]["last_status_code"] == 503,
           "status: a failing endpoint is listed with its last status", d.get("failing_endpoints"))
+    # Galera nodes are listed on a cluster (test_cluster); a plain server says so.
+    check(d.get("database") == {"galera": False}, "status: a single database server is no cluster",
+          d.get("database"))
     rc, out, err = ctl("status", "--max-overdue", "1h")
-    check(rc == 0 and "Oldest due delivery:" in out and "hostA:4242" in out and "status.example.com" in out,
+    check(rc == 0 and "Oldest due delivery:" in out and "hostA:4242" in out and "status.example.com" in out
+          and "Database: a single server" in out,
           "status: readable text, exit 0 under a larger threshold", (rc, out, err))
     rc, out, err = ctl("status", "--max-overdue", "soon")
     check(rc == 2 and "duration" in err, "status: a bad threshold is explained", err)
