@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -357,39 +358,65 @@ id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The increment between two auto-increment ids of the statement just
- * run.  On a single server it is the setting, read once (1 unless set).
- * On Galera (wsrep_auto_increment_control) it is the number of nodes in
- * the cluster and changes when one leaves or joins: the server copies it
- * into the session at the start of each statement, so it is read again
- * after every multi-row INSERT, never kept. */
+/* The increment between two auto-increment ids of a statement, on a
+ * single server: the setting, read once (1 unless set); 0 on Galera.
+ * There (wsrep_auto_increment_control) it is the number of nodes in the
+ * cluster, set anew when one leaves or joins, so a value read after the
+ * INSERT may not be the one the INSERT used: the ids are read back
+ * instead (ids_read_back). */
 static int
 id_step(struct db *db, unsigned long long *step)
 {
-	/* 0: not read yet, or Galera (never kept) */
+	/* 0: not read yet; ULLONG_MAX: Galera */
 	static unsigned long long	 cached;
 	struct dbres			*r;
-	int				 galera;
 
 	pthread_mutex_lock(&cache_mu);
 	*step = cached;
 	pthread_mutex_unlock(&cache_mu);
-	if (*step != 0)
+	if (*step != 0) {
+		if (*step == ULLONG_MAX)
+			*step = 0;
 		return 0;
+	}
 	if (db_query(db, &r, "SELECT @@auto_increment_increment,"
 	    " @@wsrep_on", "") == -1)
 		return -1;
 	*step = r->r_nrow == 1 ? (unsigned long long)dbres_int(r, 0, 0) : 1;
-	galera = r->r_nrow == 1 && dbres_int(r, 0, 1) != 0;
 	if (*step == 0)
 		*step = 1;
+	if (r->r_nrow == 1 && dbres_int(r, 0, 1) != 0)
+		*step = 0;
 	dbres_free(r);
-	if (!galera) {
-		pthread_mutex_lock(&cache_mu);
-		cached = *step;
-		pthread_mutex_unlock(&cache_mu);
-	}
+	pthread_mutex_lock(&cache_mu);
+	cached = *step == 0 ? ULLONG_MAX : *step;
+	pthread_mutex_unlock(&cache_mu);
 	return 0;
+}
+
+/* The ids of the rows the multi-row INSERT just made, from its first:
+ * the statement reserved them as one block, so no other statement's id
+ * lies among them, and a row of another transaction with a lower id
+ * is left out by the bound, one with a higher id by the LIMIT.  Our own
+ * rows are seen uncommitted.  0, or -1 (also when fewer came back). */
+static int
+ids_read_back(struct db *db, unsigned long long first, size_t rows,
+    unsigned long long *ids)
+{
+	struct dbres	*r;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (db_query(db, &r, "SELECT id FROM events WHERE id >= ?"
+	    " ORDER BY id LIMIT ?", "ui", first, (long long)rows) == -1)
+		return -1;
+	if (r->r_nrow == rows) {
+		for (i = 0; i < rows; i++)
+			ids[i] = (unsigned long long)dbres_int(r, i, 0);
+		rc = 0;
+	}
+	dbres_free(r);
+	return rc;
 }
 
 enum emit_err
@@ -431,12 +458,17 @@ emit_insert_many(struct db *db, const unsigned long long *tenant,
 		if (id_step(db, &step) == -1)
 			goto out;
 		id = db_insert_id(db);
-		for (i = 0; i < rows; i++, id += step) {
-			ids[done + i] = id;
+		if (step == 0) {
+			if (ids_read_back(db, id, rows, ids + done) == -1)
+				goto out;
+		} else
+			for (i = 0; i < rows; i++, id += step)
+				ids[done + i] = id;
+		for (i = 0; i < rows; i++) {
 			nd[done + i] = 0;
 			if (done + i > 0)
 				buf_putc(&idj, ',');
-			buf_printf(&idj, "%llu", id);
+			buf_printf(&idj, "%llu", ids[done + i]);
 		}
 	}
 	buf_putc(&idj, ']');
