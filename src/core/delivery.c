@@ -170,9 +170,9 @@ delivery_overview(struct db *db, unsigned long long tenant,
 	if (db_query(db, last, "SELECT d.endpoint_id, d.status,"
 	    " d.last_status_code, d.id, "
 	    DB_SQL_TIME("COALESCE(d.last_attempt_at, d.created_at)")
-	    " FROM deliveries d JOIN (SELECT endpoint_id,"
-	    " MAX(id) AS m FROM deliveries WHERE tenant_id = ? GROUP BY"
-	    " endpoint_id) x ON d.id = x.m", "u", tenant) == -1)
+	    " FROM endpoints e JOIN deliveries d ON d.id = (SELECT MAX(id)"
+	    " FROM deliveries WHERE endpoint_id = e.id)"
+	    " WHERE e.tenant_id = ?", "u", tenant) == -1)
 		return -1;
 	if (db_query(db, rate, "SELECT a.endpoint_id, COUNT(*),"
 	    " SUM(a.status_code BETWEEN 200 AND 299) FROM attempts a JOIN"

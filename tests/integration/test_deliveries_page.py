@@ -293,5 +293,16 @@ plan = sql("EXPLAIN SELECT d.id FROM deliveries d FORCE INDEX (deliveries_tenant
 check(plan and plan[0][5] == "deliveries_tenant_status" and plan[0][3] in ("range", "ref"),
       "EXPLAIN: the listing by status is a range of deliveries_tenant_status", plan)
 
+# Admin → Webhooks' "Last delivery": one index dive per endpoint, however
+# many deliveries the tenant has (the statement of delivery_overview).
+plan = sql("EXPLAIN SELECT d.endpoint_id, d.status FROM endpoints e JOIN deliveries d"
+           " ON d.id = (SELECT MAX(id) FROM deliveries WHERE endpoint_id = e.id)"
+           " WHERE e.tenant_id = ?", tid)
+by = {p[2]: p for p in plan if len(p) > 9}
+sub = [p for p in plan if p[1].startswith("DEPENDENT SUBQUERY") or p[1].startswith("SUBQUERY")]
+check(by.get("d") and by["d"][3] == "eq_ref" and sub
+      and all(p[9] == "Select tables optimized away" or p[5] == "deliveries_endpoint" for p in sub),
+      "EXPLAIN: the list's last delivery per endpoint is a key lookup, its MAX(id) an index dive", plan)
+
 recv.close()
 done()
