@@ -536,24 +536,48 @@ db_exec(struct db *db, const char *sql, const char *types, ...)
 	return n;
 }
 
+/* Binds args as types says (see db_exec_args): 0, or -1 with the
+ * error set. */
+static int
+args_bind(struct db *db, struct params *p, const char *types,
+    const struct db_arg *args)
+{
+	unsigned	 i;
+
+	for (i = 0; types[i] != '\0'; i++)
+		if (i == DB_MAXPARAM || param_set(p, i, types[i],
+		    args[i].a_int, 0, args[i].a_str, args[i].a_len) == -1) {
+			set_err(db, CR_PARAMS_NOT_BOUND, "bad parameter types");
+			return -1;
+		}
+	p->p_n = i;
+	return 0;
+}
+
 long long
 db_exec_args(struct db *db, const char *sql, const char *types,
     const struct db_arg *args)
 {
 	struct params	 p;
 	long long	 n = 0;
-	unsigned	 i;
 
-	for (i = 0; types[i] != '\0'; i++)
-		if (i == DB_MAXPARAM || param_set(&p, i, types[i],
-		    args[i].a_int, 0, args[i].a_str, args[i].a_len) == -1) {
-			set_err(db, CR_PARAMS_NOT_BOUND, "bad parameter types");
-			return -1;
-		}
-	p.p_n = i;
+	if (args_bind(db, &p, types, args) == -1)
+		return -1;
 	if (run(db, sql, &p, NULL, &n) == -1)
 		return -1;
 	return n;
+}
+
+int
+db_query_args(struct db *db, struct dbres **res, const char *sql,
+    const char *types, const struct db_arg *args)
+{
+	struct params	 p;
+
+	*res = NULL;
+	if (args_bind(db, &p, types, args) == -1)
+		return -1;
+	return run(db, sql, &p, res, NULL);
 }
 
 int

@@ -53,6 +53,9 @@ struct db_arg {
 };
 long long	 db_exec_args(struct db *, const char *sql, const char *types,
 		    const struct db_arg *args);
+/* db_query with the parameters in an array, as db_exec_args. */
+int		 db_query_args(struct db *, struct dbres **res, const char *sql,
+		    const char *types, const struct db_arg *args);
 /* 0 with *res filled (free with dbres_free), or -1. */
 int		 db_query(struct db *, struct dbres **res, const char *sql,
 		    const char *types, ...);

@@ -265,6 +265,42 @@ static const char ds_endpoint_sql[] = DS_SQL("deliveries_endpoint",
 static const char ds_endpoint_status_sql[] = DS_SQL(
     "deliveries_endpoint_status",
     "d.endpoint_id = ? AND d.status = ? AND d.tenant_id = ?");
+/*
+ * With an event type, which no index of deliveries holds, the same index
+ * range is read in a derived table of at most DS_SCAN ids, and the type
+ * and the times are checked on those; a second statement tells how far
+ * that read went when the page came back short.
+ */
+#define DS_SCAN_STR	"5000"
+#define DSE_INNER(index, where) \
+	"SELECT d.id FROM deliveries d FORCE INDEX (" index ")" \
+	" WHERE " where " AND d.id < ? AND d.id >= ?" \
+	" ORDER BY d.id DESC LIMIT " DS_SCAN_STR
+#define DSE_SQL(index, where) \
+	"SELECT " DL_COLS ", ep.url FROM (" DSE_INNER(index, where) ") x" \
+	" JOIN deliveries d ON d.id = x.id" \
+	" LEFT JOIN events ev ON ev.id = d.event_id" \
+	" LEFT JOIN endpoints ep ON ep.id = d.endpoint_id" \
+	" WHERE ev.event_type = ?" \
+	" AND (? IS NULL OR d.created_at >= ?)" \
+	" AND (? IS NULL OR d.created_at < ?)" \
+	" ORDER BY d.id DESC LIMIT ?"
+#define DSE_REACH(index, where) \
+	"SELECT COUNT(*), MIN(x.id) FROM (" DSE_INNER(index, where) ") x"
+#define DSE_PAIR(index, where) \
+	{ DSE_SQL(index, where), DSE_REACH(index, where) }
+/* By the index that drives them: tenant, tenant and status, endpoint,
+ * endpoint and status. */
+static const char *const dse_sql[4][2] = {
+	DSE_PAIR("deliveries_tenant", "d.tenant_id = ?"),
+	DSE_PAIR("deliveries_tenant_status",
+	    "d.tenant_id = ? AND d.status = ?"),
+	DSE_PAIR("deliveries_endpoint",
+	    "d.endpoint_id = ? AND d.tenant_id = ?"),
+	DSE_PAIR("deliveries_endpoint_status",
+	    "d.endpoint_id = ? AND d.status = ? AND d.tenant_id = ?"),
+};
+
 /* At most a handful of rows: one delivery, or one event's deliveries. */
 static const char ds_id_sql[] =
     "SELECT " DL_COLS ", ep.url" DL_FROM
@@ -296,18 +332,88 @@ first_id(struct db *db, const char *t, unsigned long long *id)
 	return rc;
 }
 
+/* The event type's page (see dse_sql): the rows, and *next. */
+static enum dl_err
+search_by_type(struct db *db, unsigned long long tenant,
+    const struct dl_filter *f, unsigned long long before,
+    unsigned long long lo, size_t limit, struct dbres **rows,
+    unsigned long long *next)
+{
+	struct db_arg	 a[12];
+	struct dbres	*r = NULL, *reach = NULL;
+	size_t		 k = 0, nkey, v;
+	char		 types[16];
+
+	v = (f->df_endpoint != 0 ? 2 : 0) + (f->df_status != NULL);
+	/* The inner statement's keys, in the order its WHERE names them. */
+	if (f->df_endpoint != 0) {
+		a[k].a_int = (long long)f->df_endpoint;
+		types[k++] = 'u';
+		if (f->df_status != NULL) {
+			a[k].a_str = f->df_status;
+			types[k++] = 's';
+		}
+		a[k].a_int = (long long)tenant;
+		types[k++] = 'u';
+	} else {
+		a[k].a_int = (long long)tenant;
+		types[k++] = 'u';
+		if (f->df_status != NULL) {
+			a[k].a_str = f->df_status;
+			types[k++] = 's';
+		}
+	}
+	a[k].a_int = (long long)before;
+	types[k++] = 'u';
+	a[k].a_int = (long long)lo;
+	types[k++] = 'u';
+	nkey = k;
+	a[k].a_str = f->df_event;
+	types[k++] = 's';
+	a[k].a_str = f->df_from;
+	types[k++] = 's';
+	a[k].a_str = f->df_from;
+	types[k++] = 's';
+	a[k].a_str = f->df_until;
+	types[k++] = 's';
+	a[k].a_str = f->df_until;
+	types[k++] = 's';
+	a[k].a_int = (long long)limit + 1;
+	types[k++] = 'i';
+	types[k] = '\0';
+	if (db_query_args(db, &r, dse_sql[v][0], types, a) == -1)
+		return DL_DB;
+	*next = 0;
+	if (r->r_nrow > limit) {
+		page_cut(r, limit, &(int){ 0 });
+		*next = (unsigned long long)dbres_int(r, r->r_nrow - 1, DC_ID);
+	} else {
+		/* Short: did the read stop at DS_SCAN, with more below? */
+		types[nkey] = '\0';
+		if (db_query_args(db, &reach, dse_sql[v][1], types, a) == -1) {
+			dbres_free(r);
+			return DL_DB;
+		}
+		if (reach->r_nrow == 1 && dbres_int(reach, 0, 0) >= DS_SCAN)
+			*next = (unsigned long long)dbres_int(reach, 0, 1);
+		dbres_free(reach);
+	}
+	*rows = r;
+	return DL_OK;
+}
+
 enum dl_err
 delivery_search(struct db *db, unsigned long long tenant,
     const struct dl_filter *f, unsigned long long before, size_t limit,
-    struct dbres **rows, int *more)
+    struct dbres **rows, unsigned long long *next)
 {
 	struct dbres		*r = NULL;
 	unsigned long long	 lo = 0, hi;
 	long long		 n = (long long)limit + 1;
-	int			 rc;
+	int			 rc, more = 0;
 
 	*rows = NULL;
-	*more = 0;
+	*next = 0;
 	if (before == 0 || before > INT64_MAX)
 		before = INT64_MAX;
 	if (f->df_from != NULL) {
@@ -322,6 +428,9 @@ delivery_search(struct db *db, unsigned long long tenant,
 		if (rc == 0 && hi < before)
 			before = hi;
 	}
+	if (f->df_event != NULL && f->df_id == 0)
+		return search_by_type(db, tenant, f, before, lo, limit, rows,
+		    next);
 #define DS_REST_ARGS \
 	f->df_event, f->df_event, f->df_from, f->df_from, f->df_until, \
 	f->df_until, before, lo, n
@@ -344,7 +453,9 @@ delivery_search(struct db *db, unsigned long long tenant,
 #undef DS_REST_ARGS
 	if (rc == -1)
 		return DL_DB;
-	page_cut(r, limit, more);
+	page_cut(r, limit, &more);
+	if (more)
+		*next = (unsigned long long)dbres_int(r, r->r_nrow - 1, DC_ID);
 	*rows = r;
 	return DL_OK;
 }

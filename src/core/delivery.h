@@ -125,11 +125,16 @@ struct dl_filter {
 enum { DS_URL = DC_LAST_DURATION_MS + 1 };
 
 /* The tenant's deliveries across its endpoints matching f, with
- * id < before (0: from the newest), newest first, at most limit; *more
- * says whether another page follows. */
+ * id < before (0: from the newest), newest first, at most limit; *next
+ * is the before of the next page, 0 when none follows.  With an event
+ * type, a page reads at most DS_SCAN deliveries, so a rare type costs
+ * no more than a common one: the next page then goes on below the last
+ * one read, even when this one came back short. */
+#define DS_SCAN	5000
 enum dl_err	delivery_search(struct db *, unsigned long long tenant,
 		    const struct dl_filter *f, unsigned long long before,
-		    size_t limit, struct dbres **rows, int *more);
+		    size_t limit, struct dbres **rows,
+		    unsigned long long *next);
 /* One delivery (one row) and its attempts. */
 enum dl_err	delivery_get(struct db *, unsigned long long tenant,
 		    unsigned long long id, struct dbres **row,

@@ -444,6 +444,7 @@ admin_deliveries_get(struct req *r)
 	struct endpoint		*eps = NULL;
 	struct buf		 b;
 	size_t			 neps = 0;
+	unsigned long long	 next = 0;
 	int			 more = 0, filtered;
 	enum ep_err		 e;
 
@@ -468,7 +469,7 @@ admin_deliveries_get(struct req *r)
 		fl.fl_bad = 1;
 	}
 	if (!fl.fl_bad && delivery_search(r->r_db, r->r_tenant, &fl.fl_f,
-	    fl.fl_before_id, DELIVERIES_PAGE, &rows, &more) != DL_OK)
+	    fl.fl_before_id, DELIVERIES_PAGE, &rows, &next) != DL_OK)
 		goto dberr;
 
 	buf_init(&b);
@@ -479,22 +480,32 @@ admin_deliveries_get(struct req *r)
 	filter_form(&b, &fl, names, eps, neps);
 	filtered = fl.fl_status || fl.fl_event || fl.fl_endpoint ||
 	    fl.fl_from || fl.fl_until || fl.fl_id;
-	if (rows != NULL && rows->r_nrow == 0)
+	if (rows != NULL && rows->r_nrow == 0 && next != 0)
+		html_printf(&b, "<p role=\"status\">No delivery matches these "
+		    "filters among the %d read so far; <em>Older deliveries"
+		    "</em> searches further back.</p>\n", DS_SCAN);
+	else if (rows != NULL && rows->r_nrow == 0)
 		html_printf(&b, "<p role=\"status\">%s</p>\n", filtered ?
 		    "No delivery matches these filters." : fl.fl_before_id ?
 		    "No older deliveries." : "No deliveries yet.");
-	else if (rows != NULL)
+	else if (rows != NULL) {
 		rows_table(&b, rows);
-	if (fl.fl_before_id != 0 || more) {
+		if (rows->r_nrow < DELIVERIES_PAGE && next != 0)
+			html_printf(&b, "<p role=\"status\">These are the "
+			    "matches among the %d deliveries read; <em>Older "
+			    "deliveries</em> searches further back.</p>\n",
+			    DS_SCAN);
+	}
+	if (fl.fl_before_id != 0 || next != 0) {
 		buf_puts(&b, "<nav class=\"pager\" aria-label=\"Pages\">");
 		if (fl.fl_before_id != 0) {
 			buf_puts(&b, "<a href=\"/admin/deliveries?");
 			dfilt_query(&b, &fl, 1);
 			buf_puts(&b, "\">← Newest</a>");
 		}
-		if (more) {
-			html_printf(&b, "<a href=\"/admin/deliveries?before=%s",
-			    dbres_get(rows, rows->r_nrow - 1, DC_ID));
+		if (next != 0) {
+			html_printf(&b, "<a href=\"/admin/deliveries?before=%llu",
+			    next);
 			dfilt_query(&b, &fl, 0);
 			buf_puts(&b, "\" rel=\"next\">Older deliveries →</a>");
 		}

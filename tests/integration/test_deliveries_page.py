@@ -304,5 +304,35 @@ check(by.get("d") and by["d"][3] == "eq_ref" and sub
       and all(p[9] == "Select tables optimized away" or p[5] == "deliveries_endpoint" for p in sub),
       "EXPLAIN: the list's last delivery per endpoint is a key lookup, its MAX(id) an index dive", plan)
 
+# ------------------------------------------------ a rare type, far back
+# With an event type a page reads at most 5,000 deliveries: a type whose
+# last delivery lies further back gets a short page that says so and an
+# Older link that goes on below what was read, not a scan of the history.
+tid_r, key_r = new_tenant("Deliveries page, rare type")
+e_r = create(key_r, "https://hooks.example.com/rare", ["*"])
+sql("UPDATE endpoints SET enabled = 0 WHERE id = ?", e_r)
+sql("INSERT INTO events (tenant_id, event_type, occurred_at, data)"
+    " VALUES (?, 'payroll.published', '2026-01-01T00:00:00Z', '{}')", tid_r)
+sql("INSERT INTO events (tenant_id, event_type, occurred_at, data)"
+    " SELECT ?, 'attendance.clock_in', '2026-01-01T00:00:00Z', '{}' FROM seq_1_to_5100", tid_r)
+sql("INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status)"
+    " SELECT tenant_id, id, ?, 'delivered' FROM events WHERE tenant_id = ? ORDER BY id", e_r, tid_r)
+rare = ids("SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id"
+           " WHERE d.tenant_id = ? AND e.event_type = 'payroll.published'", tid_r)
+ar = Admin(LIGHTTPD, *admin_user(tid_r, "rare"))
+first = ar.get("/admin/deliveries?event=payroll.published")
+body = first.body.decode()
+nxt = older(first)
+check(first.status == 200 and listed(first) == [] and "among the 5000 read so far" in body and nxt,
+      "a rare type's first page reads 5,000 deliveries, says so and offers to search further back",
+      (first.status, listed(first), nxt))
+second = ar.get(nxt) if nxt else None
+check(second is not None and listed(second) == [str(x) for x in rare] and older(second) is None,
+      "Older deliveries goes on below what was read and finds the rare type's delivery, with no further page",
+      second and (listed(second), older(second)))
+common = ar.get("/admin/deliveries?event=attendance.clock_in")
+check(len(listed(common)) == 50 and older(common) is not None,
+      "a common type fills its page of 50 with an Older link", len(listed(common)))
+
 recv.close()
 done()
