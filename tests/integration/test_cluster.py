@@ -467,9 +467,9 @@ def main():
     shutil.rmtree(STATE, ignore_errors=True)
     os.makedirs(STATE)
     os.chmod(STATE, 0o755)
-    net_up()
     summary = {}
     try:
+        net_up()
         scenario(summary)
     finally:
         for name in list(procs):
