@@ -449,7 +449,10 @@ def scenario_429():
     g2 = gap(dels[e2])
     res.append((2.95 <= g1 <= 3.5, "429 with Retry-After: 3 is retried after 3 s, not 1 s "
                 "(%.2f s)" % g1))
-    res.append((2.0 <= g2 <= 4.5, "429 with an HTTP-date Retry-After is honoured (%.2f s)" % g2))
+    # The date has whole seconds (3 to 4 s away when sent); the schedule
+    # alone would retry after 1 s.  The top leaves a second for a claim
+    # that comes a round late on a loaded host (5.01 s seen once in CI).
+    res.append((2.0 <= g2 <= 6.0, "429 with an HTTP-date Retry-After is honoured (%.2f s)" % g2))
     a = attempts(dels[e1])
     res.append((len(a) == 2 and a[0]["code"] == "429" and "retry after 3 s" in a[0]["error"]
                 and delivery(dels[e1]).get("status") == "delivered",
