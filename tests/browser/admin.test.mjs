@@ -5,33 +5,10 @@
 // Redeliver.  JavaScript is off for that walk (the pages must work
 // without it); a second context with JavaScript on checks that hostile
 // values stay text.  Screenshots of each page go to $WH_RUN/out/screenshots.
-import { chromium } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-
-// axe-core's script, injected into pages to check them for WCAG faults.
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-const BASE = process.env.WH_LIGHTTPD_URL || 'http://127.0.0.1:28080';
-const BIN = process.env.WH_BIN;
-const RUN = process.env.WH_RUN || '/tmp';
-const SHOTS = join(RUN, 'out', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-let passed = 0, failed = 0;
-function check(cond, name, detail) {
-  if (cond) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name}`); if (detail !== undefined) console.log(`#   ${String(detail).slice(0, 500)}`); }
-}
-
-function ctl(args, input) {
-  const p = spawnSync(join(BIN, 'webhooksctl'), args, { input, encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`webhooksctl ${args.join(' ')}: ${p.stderr}`);
-  return p.stdout;
-}
+import { BASE, BIN, SHOTS, check, ctl, finish, launch, reload, axeViolations } from './harness.mjs';
 
 // A real receiver on loopback.
 const received = [];
@@ -55,25 +32,7 @@ if (spawnSync('test', ['-x', dispatcherBin]).status === 0) {
   dispatcher = spawn(dispatcherBin, [], { stdio: 'ignore', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
 }
 
-// Load the page again.  Right after a form's POST and redirect, Chromium
-// now and then answers page.reload() with "Not attached to an active page"
-// before sending any request (the server's access log shows none), so that
-// one error is met with a plain navigation to the same address.
-async function reload(page) {
-  try {
-    await page.reload();
-  } catch (e) {
-    if (!/Not attached to an active page/.test(String(e))) throw e;
-    console.log('# page.reload() refused (Not attached to an active page); navigating instead');
-    await page.goto(page.url());
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -315,11 +274,7 @@ try {
 
   // axe-core finds no WCAG 2.x A/AA fault on the pages.
   const axePage = async (pg, name) => {
-    await pg.addScriptTag({ path: AXE });
-    const res = await pg.evaluate(() => window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    }));
-    const v = res.violations.map((x) => `${x.id}: ${x.nodes.length} × ${x.nodes[0].target.join(' ')}`);
+    const v = await axeViolations(pg);
     check(v.length === 0, `axe finds no accessibility violation on the ${name} page`, v.join('; '));
   };
   const anonAxe = await browser.newContext({ bypassCSP: true });
@@ -450,5 +405,4 @@ try {
   receiver.close();
   if (dispatcher) dispatcher.kill('SIGTERM');
 }
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

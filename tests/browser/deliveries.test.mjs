@@ -6,32 +6,10 @@
 // cursor, refusal of a bad filter and tenant isolation; axe-core and
 // 360 px phones on both pages.  A real receiver on loopback, a real
 // dispatcher.  Screenshots go to $WH_RUN/out/screenshots.
-import { chromium } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const BASE = process.env.WH_LIGHTTPD_URL || 'http://127.0.0.1:28080';
-const BIN = process.env.WH_BIN;
-const RUN = process.env.WH_RUN || '/tmp';
-const SHOTS = join(RUN, 'out', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-let passed = 0, failed = 0;
-function check(cond, name, detail) {
-  if (cond) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name}`); if (detail !== undefined) console.log(`#   ${String(detail).slice(0, 500)}`); }
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function ctl(args, input) {
-  const p = spawnSync(join(BIN, 'webhooksctl'), args, { input, encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`webhooksctl ${args.join(' ')}: ${p.stderr}`);
-  return p.stdout;
-}
+import { BASE, BIN, SHOTS, check, ctl, finish, launch, sleep, axeViolations } from './harness.mjs';
 
 // The receiver: /fail answers 500 with a header of its own and a long
 // unbroken line; anything else 200.
@@ -121,11 +99,7 @@ for (let i = 0; i < 150; i++) {
   await sleep(200);
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 async function signIn(ctx, t) {
   const p = await ctx.newPage();
   await p.goto(BASE + '/admin/login');
@@ -286,11 +260,7 @@ try {
   for (const [name, url] of [['delivery', `${BASE}/admin/deliveries/${failId}`], ['deliveries', BASE + '/admin/deliveries'],
     ['deliveries with a bad filter', BASE + '/admin/deliveries?from=nope&id=x']]) {
     await pa.goto(url);
-    await pa.addScriptTag({ path: AXE });
-    const res = await pa.evaluate(() => window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    }));
-    const v = res.violations.map((x) => `${x.id}: ${x.nodes.length} × ${x.nodes[0].target.join(' ')}`);
+    const v = await axeViolations(pa);
     check(v.length === 0, `axe finds no accessibility violation on the ${name} page`, v.join('; '));
   }
   await axeCtx.close();
@@ -301,5 +271,4 @@ try {
   receiver.close();
   if (dispatcher) dispatcher.kill('SIGTERM');
 }
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

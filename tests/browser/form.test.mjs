@@ -6,30 +6,8 @@
 // presses from the top, the form's own address after a failed Save, the
 // secret shown once after create in a field that selects whole, with
 // Copy; no sideways scrolling at 360 px and no axe-core violation.
-import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const BASE = process.env.WH_LIGHTTPD_URL || 'http://127.0.0.1:28080';
-const BIN = process.env.WH_BIN;
-const RUN = process.env.WH_RUN || '/tmp';
-const SHOTS = join(RUN, 'out', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-let passed = 0, failed = 0;
-function check(cond, name, detail) {
-  if (cond) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name}`); if (detail !== undefined) console.log(`#   ${String(detail).slice(0, 500)}`); }
-}
-
-function ctl(args, input) {
-  const p = spawnSync(join(BIN, 'webhooksctl'), args, { input, encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`webhooksctl ${args.join(' ')}: ${p.stderr}`);
-  return p.stdout;
-}
+import { BASE, SHOTS, check, ctl, finish, launch, reload, axeViolations } from './harness.mjs';
 
 const stamp = Date.now();
 const tenant = JSON.parse(ctl(['tenant', 'create', 'Form test ' + stamp]));
@@ -50,17 +28,6 @@ const endpointCount = async () => {
   return (r.json.data || r.json.endpoints || r.json).length;
 };
 const idFrom = (url) => { const m = url.match(/\/admin\/webhooks\/(\d+)\?done=created$/); return m ? m[1] : null; };
-
-// Load the page again with a GET (see admin.test.mjs for why a plain
-// navigation stands in when Chromium refuses page.reload()).
-async function reload(page) {
-  try {
-    return await page.reload();
-  } catch (e) {
-    if (!/Not attached to an active page/.test(String(e))) throw e;
-    return page.goto(page.url());
-  }
-}
 
 async function signIn(context) {
   const page = await context.newPage();
@@ -87,11 +54,7 @@ async function tabsToSave(page) {
 
 const selection = (page, sel) => page.locator(sel).evaluate((f) => [f.selectionStart, f.selectionEnd, f.value.length]);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let cookies;
 try {
   // --- JavaScript on, a laptop screen ------------------------------------
@@ -308,11 +271,7 @@ try {
   const axeCtx = await browser.newContext({ bypassCSP: true, viewport: { width: 1366, height: 900 } });
   await axeCtx.addCookies(cookies);
   const axePage = async (pg, name) => {
-    await pg.addScriptTag({ path: AXE });
-    const res = await pg.evaluate(() => window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    }));
-    const v = res.violations.map((x) => `${x.id}: ${x.nodes.length} × ${x.nodes[0].target.join(' ')}`);
+    const v = await axeViolations(pg);
     check(v.length === 0, `axe finds no accessibility violation on the ${name}`, v.join('; '));
   };
   const pa = await axeCtx.newPage();
@@ -335,5 +294,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

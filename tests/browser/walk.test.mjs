@@ -8,37 +8,19 @@
 // secret (npm standardwebhooks, as a receiver would).  On the way: no page
 // is wider than its viewport.  The desktop walk with JavaScript rewrites
 // the two screenshots the README shows (tests/browser/screenshots).
-import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { BASE, BIN, SHOTS, check, ctl, finish, launch, reload, sleep } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { Webhook } = require('standardwebhooks');
 
-const BASE = process.env.WH_LIGHTTPD_URL || 'http://127.0.0.1:28080';
-const BIN = process.env.WH_BIN;
-const RUN = process.env.WH_RUN || '/tmp';
-const SHOTS = join(RUN, 'out', 'screenshots');
 const README_SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
 mkdirSync(README_SHOTS, { recursive: true });
-
-let passed = 0, failed = 0;
-function check(cond, name, detail) {
-  if (cond) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name}`); if (detail !== undefined) console.log(`#   ${String(detail).slice(0, 500)}`); }
-}
-
-function ctl(args, input) {
-  const p = spawnSync(join(BIN, 'webhooksctl'), args, { input, encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`webhooksctl ${args.join(' ')}: ${p.stderr}`);
-  return p.stdout;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A real receiver on loopback, one path per walk; a path answers 500
 // until the walk mends it.
@@ -66,22 +48,7 @@ ctl(['user', 'create', '--tenant', String(tenant.tenant_id), '--email', email], 
 const dispatcher = spawn(join(BIN, 'webhooks-dispatcher'), [],
   { stdio: 'ignore', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-// Load the page again; see admin.test.mjs on Chromium's occasional
-// "Not attached to an active page" right after a redirect.
-async function reload(page) {
-  try {
-    await page.reload();
-  } catch (e) {
-    if (!/Not attached to an active page/.test(String(e))) throw e;
-    await page.goto(page.url());
-  }
-}
+const browser = await launch();
 
 async function walk(label, viewport, js, shots) {
   const context = await browser.newContext({ javaScriptEnabled: js, viewport });
@@ -220,5 +187,4 @@ try {
   receiver.close();
   dispatcher.kill('SIGTERM');
 }
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
