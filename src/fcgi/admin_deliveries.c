@@ -256,15 +256,6 @@ dfilt_query(struct buf *b, const struct dfilt *fl, int first)
 	buf_free(&q);
 }
 
-static void
-summary_item(struct buf *b, const char *id, const char *label,
-    const char *msg)
-{
-	if (msg[0] != '\0')
-		html_printf(b, "<li><a href=\"#%s\">%s: %s</a></li>\n", id,
-		    label, msg);
-}
-
 /* One labelled field of the filter form, its message below it. */
 static void
 field_open(struct buf *b, const char *id, const char *label,
@@ -325,12 +316,14 @@ filter_form(struct buf *b, const struct dfilt *fl, const struct dbres *names,
 		buf_puts(b, "<div class=\"error error-summary\" id=\"error-"
 		    "summary\" role=\"alert\" tabindex=\"-1\" autofocus>\n"
 		    "<p>Some filters need attention:</p>\n<ul>\n");
-		summary_item(b, "status", "Status", fl->fl_err_status);
-		summary_item(b, "event", "Event type", fl->fl_err_event);
-		summary_item(b, "endpoint", "Endpoint", fl->fl_err_endpoint);
-		summary_item(b, "from", "From", fl->fl_err_from);
-		summary_item(b, "until", "Until", fl->fl_err_until);
-		summary_item(b, "id", "Delivery or event id", fl->fl_err_id);
+		html_summary_item(b, "status", "Status", fl->fl_err_status);
+		html_summary_item(b, "event", "Event type", fl->fl_err_event);
+		html_summary_item(b, "endpoint", "Endpoint",
+		    fl->fl_err_endpoint);
+		html_summary_item(b, "from", "From", fl->fl_err_from);
+		html_summary_item(b, "until", "Until", fl->fl_err_until);
+		html_summary_item(b, "id", "Delivery or event id",
+		    fl->fl_err_id);
 		if (fl->fl_err_before[0] != '\0')
 			html_printf(b, "<li>%s <a href=\"/admin/deliveries\">"
 			    "Newest deliveries</a></li>\n", fl->fl_err_before);
@@ -457,7 +450,6 @@ admin_deliveries_get(struct req *r)
 	if ((e = endpoint_list(r->r_db, r->r_tenant, 0, ENDPOINTS_MAX, &eps,
 	    &neps, &more)) != EP_OK)
 		goto dberr;
-	more = 0;
 	/* Another tenant's endpoint finds nothing, as an unknown one. */
 	if (!fl.fl_bad && fl.fl_f.df_endpoint != 0 &&
 	    (e = endpoint_owned(r->r_db, r->r_tenant, fl.fl_f.df_endpoint, 0))

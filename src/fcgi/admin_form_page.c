@@ -217,15 +217,6 @@ form_integrations(struct buf *b, const struct epform *f,
 	buf_puts(b, "</fieldset>\n");
 }
 
-static void
-summary_item(struct buf *b, const char *href, const char *label,
-    const char *msg)
-{
-	if (msg[0] != '\0')
-		html_printf(b, "<li><a href=\"#%s\">%s: %s</a></li>\n", href,
-		    label, msg);
-}
-
 /* The message atop a form that comes back: each field's message as a link
  * to the field, in the form's order, and the focus on it (autofocus works
  * on any focusable element, hence tabindex) so a keyboard or screen reader
@@ -241,24 +232,25 @@ error_summary(struct buf *b, const struct epform *f)
 	html_printf(b, "<div class=\"error error-summary\" id=\"error-"
 	    "summary\" role=\"alert\" tabindex=\"-1\" autofocus>\n<p>%s</p>\n"
 	    "<ul>\n", f->f_err_form);
-	summary_item(b, "url", "URL", f->f_err_url);
-	summary_item(b, "description", "Description", f->f_err_description);
-	summary_item(b, "events", "Events", f->f_err_events);
-	summary_item(b, "secret-value", "Secret", f->f_err_secret);
-	summary_item(b, "format", "Payload format", f->f_err_format);
-	summary_item(b, "pagerduty-routing-key", "PagerDuty routing key",
+	html_summary_item(b, "url", "URL", f->f_err_url);
+	html_summary_item(b, "description", "Description",
+	    f->f_err_description);
+	html_summary_item(b, "events", "Events", f->f_err_events);
+	html_summary_item(b, "secret-value", "Secret", f->f_err_secret);
+	html_summary_item(b, "format", "Payload format", f->f_err_format);
+	html_summary_item(b, "pagerduty-routing-key", "PagerDuty routing key",
 	    f->f_err_pdkey);
-	summary_item(b, "filters", "Filters", f->f_err_filters);
+	html_summary_item(b, "filters", "Filters", f->f_err_filters);
 	for (i = 0; i < f->f_nfrows; i++) {
 		snprintf(href, sizeof(href), "filter-path-%zu", i + 1);
 		snprintf(label, sizeof(label), "Filter %zu", i + 1);
-		summary_item(b, href, label, f->f_frows[i].fr_err);
+		html_summary_item(b, href, label, f->f_frows[i].fr_err);
 	}
-	summary_item(b, "headers", "Custom headers", f->f_err_headers);
+	html_summary_item(b, "headers", "Custom headers", f->f_err_headers);
 	for (i = 0; i < f->f_nhrows; i++) {
 		snprintf(href, sizeof(href), "header-name-%zu", i + 1);
 		snprintf(label, sizeof(label), "Header %zu", i + 1);
-		summary_item(b, href, label, f->f_hrows[i].hr_err);
+		html_summary_item(b, href, label, f->f_hrows[i].hr_err);
 	}
 	buf_puts(b, "</ul>\n</div>\n");
 }

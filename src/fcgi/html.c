@@ -171,3 +171,12 @@ html_error(struct req *r, int status, const char *msg)
 	html_send(r, status, &b);
 	buf_free(&b);
 }
+
+void
+html_summary_item(struct buf *b, const char *id, const char *label,
+    const char *msg)
+{
+	if (msg[0] != '\0')
+		html_printf(b, "<li><a href=\"#%s\">%s: %s</a></li>\n", id,
+		    label, msg);
+}

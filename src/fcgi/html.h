@@ -26,6 +26,10 @@ void	html_begin(struct buf *, struct req *, const char *title);
 void	html_end(struct buf *);
 /* Hidden CSRF field for the current session. */
 void	html_csrf(struct buf *, struct req *);
+/* One line of a form's error summary, a link to the field id saying
+ * "label: msg"; nothing when msg is empty. */
+void	html_summary_item(struct buf *, const char *id, const char *label,
+	    const char *msg);
 /* Send a page with status. */
 void	html_send(struct req *, int status, struct buf *);
 /* A full error page ("Not found", ...) with a message. */
